@@ -1,0 +1,49 @@
+/**
+ * Command line: `npm run stage -- <name>` runs one stage. Turbo calls the same
+ * entry through the `stage:<name>` scripts of this package.
+ */
+import { ConfigError, profiles } from './config.ts';
+import { backendNames } from './backend.ts';
+import { runStage, UsageError } from './run-stage.ts';
+import { stages } from './stages/index.ts';
+
+const help = `Usage: npm run stage -- <stage> [--help]
+
+Runs one experiment stage of the report and writes its artifact to
+cache/artifacts/<stage>/artifact.json. Normally \`npx turbo run report\` runs
+every stage that needs it; use this to run one by hand.
+
+Stages:
+${stages.map((s) => `  ${s.name.padEnd(24)} ${s.title}`).join('\n')}
+
+Environment:
+  HW1_PROFILE        ${profiles.join(' | ')} (default full): the budget, part of every cache key
+  HW1_BACKEND        ${backendNames.join(' | ')} (default: the first that loads, in that order)
+  HW1_ARTIFACTS_DIR  where artifacts go (default cache/artifacts)
+
+Exit status: 0 done, 1 the stage failed, 2 bad usage or an invalid config.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const unknownFlag = argv.find((a) => a.startsWith('-'));
+  if (unknownFlag) throw new UsageError(`unknown option ${unknownFlag}; see --help`);
+  if (argv.length > 1) throw new UsageError(`expected one stage name, got ${argv.length}; see --help`);
+  await runStage(argv[0]!);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,89 @@
+/**
+ * Fully connected networks as plain functions of their parameters:
+ * y = W_L·act(…act(W_1·x + b_1)…) + b_L. Parameters are a flat list of
+ * tensors [W_1, b_1, …, W_L, b_L], so they can be flattened, interpolated or
+ * differentiated without a framework in between.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from './random.ts';
+
+export type Activation = 'relu' | 'tanh';
+
+export interface MlpSpec {
+  inputs: number;
+  hidden: number[];
+  outputs: number;
+  activation: Activation;
+}
+
+export interface LayerRow {
+  index: number;
+  kind: 'dense';
+  inputs: number;
+  outputs: number;
+  activation: Activation | 'linear';
+  weights: number;
+  biases: number;
+  parameters: number;
+}
+
+export function layerSizes(spec: MlpSpec): number[] {
+  return [spec.inputs, ...spec.hidden, spec.outputs];
+}
+
+/** One row per dense layer, as the report's model tables show it. */
+export function layerTable(spec: MlpSpec): LayerRow[] {
+  const sizes = layerSizes(spec);
+  return sizes.slice(1).map((out, i) => {
+    const inp = sizes[i]!;
+    const last = i === sizes.length - 2;
+    return {
+      index: i + 1,
+      kind: 'dense',
+      inputs: inp,
+      outputs: out,
+      activation: last ? 'linear' : spec.activation,
+      weights: inp * out,
+      biases: out,
+      parameters: inp * out + out,
+    };
+  });
+}
+
+export function parameterCount(spec: MlpSpec): number {
+  return layerTable(spec).reduce((sum, row) => sum + row.parameters, 0);
+}
+
+/**
+ * PyTorch's default for nn.Linear: weights and biases uniform in
+ * ±1/√fan_in. Nonzero biases spread the ReLU kinks over [0, 1], which matters
+ * for a one-dimensional input.
+ */
+export function initMlp(spec: MlpSpec, rng: Rng): tf.Tensor[] {
+  const sizes = layerSizes(spec);
+  const params: tf.Tensor[] = [];
+  for (let i = 1; i < sizes.length; i++) {
+    const fanIn = sizes[i - 1]!;
+    const out = sizes[i]!;
+    const bound = 1 / Math.sqrt(fanIn);
+    const w = Float32Array.from({ length: fanIn * out }, () => rng.uniform(-bound, bound));
+    const b = Float32Array.from({ length: out }, () => rng.uniform(-bound, bound));
+    params.push(tf.tensor2d(w, [fanIn, out]), tf.tensor1d(b));
+  }
+  return params;
+}
+
+function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+  return activation === 'relu' ? tf.relu(x) : tf.tanh(x);
+}
+
+/** Forward pass; x has shape [batch, inputs]. */
+export function mlp(params: readonly tf.Tensor[], x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  let h: tf.Tensor = x;
+  const layers = params.length / 2;
+  for (let l = 0; l < layers; l++) {
+    h = tf.add(tf.matMul(h as tf.Tensor2D, params[2 * l] as tf.Tensor2D), params[2 * l + 1]!);
+    if (l < layers - 1) h = activate(h, activation);
+  }
+  return h as tf.Tensor2D;
+}

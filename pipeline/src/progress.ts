@@ -1,0 +1,106 @@
+/**
+ * Progress and logging for stages. The output stream is passed in, so a stage
+ * runs the same under a terminal, under turbo, in a pipe or in a test. On a
+ * terminal one status line is redrawn in place; anywhere else plain lines are
+ * printed at a bounded rate, with no control sequences.
+ */
+
+export interface Output {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  /** A tracker for `totalSteps` units of work done in runs (e.g. epochs). */
+  progress(totalSteps: number, unit: string): Progress;
+}
+
+export interface Progress {
+  /** Starts a run; `label` names it in every line (e.g. "sinc · deep-6 · seed 2"). */
+  start(label: string, steps: number): void;
+  /** Reports step `step` (1-based) of the current run, with its metric. */
+  update(step: number, metric: string): void;
+  /** Ends the current run with a summary. */
+  end(summary: string): void;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export interface LoggerOptions {
+  prefix?: string;
+  /** Seconds between plain progress lines when not on a terminal. */
+  interval?: number;
+  now?: () => number;
+}
+
+export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
+  const tty = out.isTTY === true;
+  const now = options.now ?? (() => performance.now() / 1000);
+  const interval = options.interval ?? 5;
+  const prefix = options.prefix ? `${options.prefix} ` : '';
+  let statusShown = false;
+  const clearStatus = (): void => {
+    if (statusShown) out.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  const line = (text: string): void => {
+    clearStatus();
+    out.write(`${prefix}${text}\n`);
+  };
+  return {
+    info: (m) => line(m),
+    warn: (m) => line(`warning: ${m}`),
+    progress(totalSteps, unit) {
+      const t0 = now();
+      let doneBefore = 0; // steps of finished runs
+      let label = '';
+      let steps = 0;
+      let lastPrint = -Infinity;
+      let lastDraw = -Infinity;
+      const status = (step: number, metric: string): string => {
+        const done = doneBefore + step;
+        const elapsed = now() - t0;
+        const rate = elapsed > 0 ? done / elapsed : 0;
+        const eta = rate > 0 ? (totalSteps - done) / rate : NaN;
+        const pct = ((100 * done) / totalSteps).toFixed(0).padStart(3);
+        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(0)} ${unit}s/s  ETA ${formatDuration(eta)}`;
+      };
+      return {
+        start(l, s) {
+          label = l;
+          steps = s;
+          lastPrint = now();
+        },
+        update(step, metric) {
+          const t = now();
+          if (tty) {
+            if (t - lastDraw < 0.1 && step !== steps) return;
+            lastDraw = t;
+            out.write(`\r\x1b[2K${prefix}${status(step, metric)}`);
+            statusShown = true;
+          } else if (t - lastPrint >= interval) {
+            lastPrint = t;
+            line(status(step, metric));
+          }
+        },
+        end(summary) {
+          doneBefore += steps;
+          const elapsed = now() - t0;
+          const eta = doneBefore > 0 ? ((totalSteps - doneBefore) * elapsed) / doneBefore : NaN;
+          const left = doneBefore >= totalSteps ? `${formatDuration(elapsed)} in all` : `ETA ${formatDuration(eta)}`;
+          line(`${label}: ${summary}  (${left})`);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs one stage: validate its config, pick the backend, train, and write the
+ * artifact with its manifest. Nothing is written unless every step succeeded.
+ */
+import { relative } from 'node:path';
+import type { z } from 'zod';
+import { artifactPath, artifactsRoot, writeArtifact, type Manifest } from './artifact.ts';
+import { selectBackend, type BackendInfo } from './backend.ts';
+import { activeProfile, type Profile } from './config.ts';
+import { codeHash, projectRoot } from './hash.ts';
+import { createLogger, formatDuration, type Logger, type Output } from './progress.ts';
+import { gitState, libraryVersions, loadStageConfig, stageModule, type StageSpec } from './stage.ts';
+import { stages } from './stages/index.ts';
+
+export interface StageContext {
+  profile: Profile;
+  backend: BackendInfo;
+  log: Logger;
+}
+
+export interface StageModule<C extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
+  spec: StageSpec<C, D>;
+  run(config: z.output<C>, ctx: StageContext): Promise<z.output<D>>;
+}
+
+export function findStage(name: string): StageSpec {
+  const spec = stages.find((s) => s.name === name);
+  if (!spec) throw new UsageError(`unknown stage "${name}"; expected one of ${stages.map((s) => s.name).join(', ')}`);
+  return spec;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface RunStageOptions {
+  out?: Output;
+  env?: NodeJS.ProcessEnv;
+  /** Write here instead of cache/artifacts/<stage>/artifact.json. */
+  artifactFile?: string;
+  /** Replace the config read from content/experiments (tests use this for tiny runs). */
+  configOverride?: (config: unknown) => unknown;
+}
+
+export async function runStage(name: string, options: RunStageOptions = {}): Promise<{ file: string; manifest: Manifest }> {
+  const spec = findStage(name);
+  const env = options.env ?? process.env;
+  const log = createLogger(options.out ?? process.stdout, { prefix: `[${name}]` });
+  const t0 = performance.now();
+  const profile = activeProfile(env);
+  const loaded = loadStageConfig(spec, profile);
+  const config = options.configOverride ? spec.configSchema.parse(options.configOverride(loaded.config)) : loaded.config;
+  const configHash = options.configOverride ? `override-${loaded.hash}` : loaded.hash;
+  log.info(`profile ${profile}, config ${loaded.file} (${configHash})`);
+
+  const backend = await selectBackend(env.HW1_BACKEND);
+  log.info(`backend ${backend.name}: ${backend.detail}`);
+
+  const module = (await import(`./stages/${name}.ts`)) as StageModule;
+  const data = await module.run(config, { profile, backend, log });
+  const checked = spec.dataSchema.safeParse(data);
+  if (!checked.success) throw new Error(`stage "${name}" produced data that does not match its schema: ${checked.error.message}`);
+
+  const seconds = (performance.now() - t0) / 1000;
+  const manifest: Manifest = {
+    stage: name,
+    configHash,
+    codeHash: codeHash(stageModule(name)),
+    data: {},
+    profile,
+    backend: { name: backend.name, detail: backend.detail },
+    seeds: Array.isArray((config as { seeds?: unknown }).seeds) ? (config as { seeds: number[] }).seeds : [],
+    git: gitState(),
+    createdAt: new Date().toISOString(),
+    wallTimeSeconds: Math.round(seconds * 1000) / 1000,
+    versions: libraryVersions(),
+  };
+  const file = options.artifactFile ?? artifactPath(name, artifactsRoot(env));
+  writeArtifact(file, { schemaVersion: spec.schemaVersion, manifest, data: checked.data });
+  log.info(`done in ${formatDuration(seconds)}: wrote ${relative(projectRoot, file) || file}`);
+  return { file, manifest };
+}

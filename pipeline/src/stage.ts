@@ -1,0 +1,87 @@
+/**
+ * What a stage is: a name, its config file and schema, the schema of the data
+ * it writes, and (in a separate module, so the site can read the schemas
+ * without loading tfjs) a `run` function. This module turns a stage into an
+ * artifact and checks whether an artifact is current.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { artifactPath, ArtifactError, readArtifact, type Artifact, type Manifest } from './artifact.ts';
+import { activeProfile, loadConfig, type LoadedConfig, type Profile } from './config.ts';
+import { codeHash, pipelineRoot, projectRoot } from './hash.ts';
+
+export interface StageSpec<C extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
+  /** Directory name under cache/artifacts and turbo task `stage:<name>`. */
+  name: string;
+  /** Section of the report, e.g. "1-1 Simulate a function". */
+  title: string;
+  /** Bumped whenever the shape of `data` changes. */
+  schemaVersion: number;
+  configSchema: C;
+  dataSchema: D;
+}
+
+export function configFile(name: string): string {
+  return join(projectRoot, 'content', 'experiments', `${name}.yaml`);
+}
+
+export function stageModule(name: string): string {
+  return join(pipelineRoot, 'src', 'stages', `${name}.ts`);
+}
+
+export function loadStageConfig<C extends z.ZodType>(spec: StageSpec<C>, profile: Profile = activeProfile()): LoadedConfig<z.output<C>> {
+  return loadConfig(configFile(spec.name), spec.configSchema, profile, `content/experiments/${spec.name}.yaml`);
+}
+
+export function gitState(): Manifest['git'] {
+  try {
+    const opts = { cwd: projectRoot, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'], encoding: 'utf8' as const };
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'pipeline', 'content'], opts).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+export function libraryVersions(): Record<string, string> {
+  const versions: Record<string, string> = { node: process.versions.node };
+  for (const pkg of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu']) {
+    try {
+      const json = JSON.parse(readFileSync(join(projectRoot, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string };
+      versions[pkg] = json.version;
+    } catch {
+      // Not installed (the native backend is optional).
+    }
+  }
+  return versions;
+}
+
+/**
+ * Reads a stage's artifact for the report and checks that it was computed from
+ * the current config, code and profile. Anything else is an error that says
+ * what changed and how to recompute.
+ */
+export function loadCurrentArtifact<C extends z.ZodType, D extends z.ZodType>(
+  spec: StageSpec<C, D>,
+  options: { profile?: Profile; file?: string } = {},
+): Artifact<z.output<D>> {
+  const profile = options.profile ?? activeProfile();
+  const file = options.file ?? artifactPath(spec.name);
+  const artifact = readArtifact(file, spec.name, spec.schemaVersion, spec.dataSchema);
+  const { manifest } = artifact;
+  const rerun = `run \`HW1_PROFILE=${profile} npx turbo run report\``;
+  if (manifest.profile !== profile) {
+    throw new ArtifactError(`stale artifact for stage "${spec.name}": computed with profile "${manifest.profile}", the report is built with "${profile}"; ${rerun}`);
+  }
+  const config = loadStageConfig(spec, profile);
+  if (manifest.configHash !== config.hash) {
+    throw new ArtifactError(`stale artifact for stage "${spec.name}": ${config.file} changed since it was computed; ${rerun}`);
+  }
+  if (manifest.codeHash !== codeHash(stageModule(spec.name))) {
+    throw new ArtifactError(`stale artifact for stage "${spec.name}": its pipeline code changed since it was computed; ${rerun}`);
+  }
+  return artifact;
+}

@@ -1,0 +1,123 @@
+/** 1-1 Deep vs shallow, "Simulate a function": config and artifact schemas. */
+import { z } from 'zod';
+import { parameterCount } from '../mlp.ts';
+import type { StageSpec } from '../stage.ts';
+import { targetIds } from '../targets.ts';
+
+const modelSchema = z.strictObject({
+  /** Short name used in figures and tables. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes'),
+  /** Widths of the hidden layers, input side first. */
+  hidden: z.array(z.int().positive()).min(1),
+});
+
+export const configSchema = z
+  .strictObject({
+    functions: z.array(z.enum(targetIds)).min(2),
+    activation: z.enum(['relu', 'tanh']).default('relu'),
+    models: z.array(modelSchema).min(3),
+    /** Largest allowed relative difference between parameter counts: (max − min) / min. */
+    maxParameterSpread: z.number().positive().max(1).default(0.02),
+    seeds: z.array(z.int().nonnegative()).min(1),
+    epochs: z.int().positive(),
+    learningRate: z.number().positive(),
+    /** Training inputs, drawn uniformly from [0, 1] per seed. */
+    trainingPoints: z.int().min(2),
+    /** Evenly spaced points on [0, 1] where predictions are recorded. */
+    gridPoints: z.int().min(2),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.models.forEach((m, i) => {
+      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"` });
+      names.add(m.name);
+    });
+    if (new Set(config.functions).size !== config.functions.length) {
+      ctx.addIssue({ code: 'custom', path: ['functions'], message: 'each function may appear once' });
+    }
+    if (new Set(config.models.map((m) => m.hidden.length)).size < 2) {
+      ctx.addIssue({ code: 'custom', path: ['models'], message: 'expected models of at least two different depths' });
+    }
+    const counts = config.models.map((m) => parameterCount({ inputs: 1, outputs: 1, hidden: m.hidden, activation: config.activation }));
+    const min = Math.min(...counts);
+    const max = Math.max(...counts);
+    if ((max - min) / min > config.maxParameterSpread) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models'],
+        message:
+          `expected parameter counts within ${(config.maxParameterSpread * 100).toFixed(1)}% of each other, got ` +
+          config.models.map((m, i) => `${m.name}=${counts[i]}`).join(', ') +
+          ` (spread ${(((max - min) / min) * 100).toFixed(1)}%)`,
+      });
+    }
+  });
+export type SimulateFunctionConfig = z.output<typeof configSchema>;
+
+const divergenceSchema = z.strictObject({ epoch: z.int(), value: z.enum(['NaN', 'Infinity', '-Infinity']) });
+
+const runSchema = z.strictObject({
+  seed: z.int(),
+  /** Training loss (MSE) per epoch; ends early when the run diverged. */
+  losses: z.array(z.number()),
+  diverged: divergenceSchema.nullable(),
+  /** Training MSE of the trained model; null when diverged. */
+  finalLoss: z.number().nullable(),
+  /** MSE against the target on the dense grid; null when diverged. */
+  gridLoss: z.number().nullable(),
+  /** Prediction on the dense grid; null when diverged. */
+  prediction: z.array(z.number()).nullable(),
+});
+export type FitRun = z.infer<typeof runSchema>;
+
+const layerSchema = z.strictObject({
+  index: z.int(),
+  kind: z.literal('dense'),
+  inputs: z.int(),
+  outputs: z.int(),
+  activation: z.string(),
+  weights: z.int(),
+  biases: z.int(),
+  parameters: z.int(),
+});
+
+export const dataSchema = z.strictObject({
+  training: z.strictObject({
+    optimizer: z.string(),
+    learningRate: z.number(),
+    epochs: z.int(),
+    batch: z.string(),
+    loss: z.string(),
+    activation: z.string(),
+    trainingPoints: z.int(),
+    gridPoints: z.int(),
+    seeds: z.array(z.int()),
+  }),
+  models: z.array(
+    z.strictObject({
+      name: z.string(),
+      depth: z.int(),
+      hidden: z.array(z.int()),
+      parameters: z.int(),
+      layers: z.array(layerSchema),
+    }),
+  ),
+  functions: z.array(
+    z.strictObject({
+      id: z.string(),
+      label: z.string(),
+      tex: z.string(),
+      grid: z.strictObject({ x: z.array(z.number()), y: z.array(z.number()) }),
+      results: z.array(z.strictObject({ model: z.string(), runs: z.array(runSchema) })),
+    }),
+  ),
+});
+export type SimulateFunctionData = z.infer<typeof dataSchema>;
+
+export const simulateFunction = {
+  name: 'simulate-function',
+  title: '1-1 Simulate a function',
+  schemaVersion: 1,
+  configSchema,
+  dataSchema,
+} satisfies StageSpec<typeof configSchema, typeof dataSchema>;
