@@ -4,8 +4,8 @@
  * Written to a temporary file in the same directory and renamed into place,
  * so a reader sees the old artifact or the new one, never half of one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from './hash.ts';
 
@@ -62,6 +62,14 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
+/** Removes temp files that a killed writer left beside `file` (they are never read). */
+function removeLeftovers(file: string): void {
+  const base = basename(file);
+  for (const name of readdirSync(dirname(file))) {
+    if (name.startsWith(`${base}.`) && name.endsWith('.tmp')) rmSync(join(dirname(file), name), { force: true });
+  }
+}
+
 export function writeArtifact<D>(file: string, artifact: Artifact<D>): void {
   // Serialise first: a value JSON cannot hold must fail before anything touches the disk.
   const text = JSON.stringify(artifact, (_k, v: unknown) => {
@@ -69,6 +77,7 @@ export function writeArtifact<D>(file: string, artifact: Artifact<D>): void {
     return v;
   });
   writeFileAtomic(file, `${text}\n`);
+  removeLeftovers(file);
 }
 
 export class ArtifactError extends Error {

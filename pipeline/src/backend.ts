@@ -45,6 +45,8 @@ async function activate(name: string): Promise<void> {
 
 /** Picks and activates the backend. `requested` defaults to HW1_BACKEND. */
 export async function selectBackend(requested: string | undefined = process.env.HW1_BACKEND): Promise<BackendInfo> {
+  // Production mode: no console banner advertising tfjs-node when the cpu backend first runs.
+  tf.env().set('PROD', true);
   // The cpu backend must be registered for tfjs to fall back to it for kernels other backends lack.
   await import('@tensorflow/tfjs-backend-cpu');
   if (requested) {

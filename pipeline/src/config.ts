@@ -147,11 +147,11 @@ export function loadConfig<S extends z.ZodType>(
     throw new ConfigError(displayName, [{ path: [], message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})` }]);
   }
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       displayName,
-      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ path: [], line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
     );
   }
   const raw = doc.toJS() as unknown;

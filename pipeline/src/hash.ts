@@ -4,12 +4,23 @@
  * followed through relative imports).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const pipelineRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const projectRoot = resolve(pipelineRoot, '..');
+/** The checkout's root: the nearest directory above this module (or, once bundled into the site, above the working directory) holding turbo.json and pipeline/. */
+function findProjectRoot(): string {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      if (existsSync(join(dir, 'turbo.json')) && existsSync(join(dir, 'pipeline', 'src', 'stage.ts'))) return dir;
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(`cannot find the project root (a directory with turbo.json and pipeline/) above ${process.cwd()}`);
+}
+
+export const projectRoot = findProjectRoot();
+export const pipelineRoot = join(projectRoot, 'pipeline');
 
 /** JSON with object keys sorted, so equal values hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -29,8 +40,9 @@ export function hashJson(value: unknown): string {
   return sha256(canonicalJson(value)).slice(0, 16);
 }
 
-// Static `import … from './x.ts'` and `export … from './x.ts'`; dynamic imports are deliberately not followed.
-const importPattern = /^\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
+// Static `import … from './x.ts'` and `export … from './x.ts'`. Type-only imports change no behaviour and
+// dynamic imports (the CLI's stage loader) are deliberately not followed.
+const importPattern = /^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
 const bareImportPattern = /^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 /** Absolute paths of `entry` and every module it reaches through relative static imports, sorted. */

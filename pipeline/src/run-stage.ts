@@ -51,7 +51,7 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   const log = createLogger(options.out ?? process.stdout, { prefix: `[${name}]` });
   const t0 = performance.now();
   const profile = activeProfile(env);
-  const loaded = loadStageConfig(spec, profile);
+  const loaded = loadStageConfig(spec, profile, env);
   const config = options.configOverride ? spec.configSchema.parse(options.configOverride(loaded.config)) : loaded.config;
   const configHash = options.configOverride ? `override-${loaded.hash}` : loaded.hash;
   log.info(`profile ${profile}, config ${loaded.file} (${configHash})`);

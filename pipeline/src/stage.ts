@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { artifactPath, ArtifactError, readArtifact, type Artifact, type Manifest } from './artifact.ts';
 import { activeProfile, loadConfig, type LoadedConfig, type Profile } from './config.ts';
@@ -23,16 +23,23 @@ export interface StageSpec<C extends z.ZodType = z.ZodType, D extends z.ZodType 
   dataSchema: D;
 }
 
-export function configFile(name: string): string {
-  return join(projectRoot, 'content', 'experiments', `${name}.yaml`);
+/** content/experiments/<name>.yaml, or the same name under HW1_CONFIG_DIR (used by tests). */
+export function configFile(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(projectRoot, env.HW1_CONFIG_DIR ?? join('content', 'experiments'), `${name}.yaml`);
 }
 
 export function stageModule(name: string): string {
   return join(pipelineRoot, 'src', 'stages', `${name}.ts`);
 }
 
-export function loadStageConfig<C extends z.ZodType>(spec: StageSpec<C>, profile: Profile = activeProfile()): LoadedConfig<z.output<C>> {
-  return loadConfig(configFile(spec.name), spec.configSchema, profile, `content/experiments/${spec.name}.yaml`);
+export function loadStageConfig<C extends z.ZodType>(
+  spec: StageSpec<C>,
+  profile: Profile = activeProfile(),
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedConfig<z.output<C>> {
+  const file = configFile(spec.name, env);
+  const shown = relative(projectRoot, file);
+  return loadConfig(file, spec.configSchema, profile, shown.startsWith('..') ? file : shown);
 }
 
 export function gitState(): Manifest['git'] {

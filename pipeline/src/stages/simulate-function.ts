@@ -53,6 +53,14 @@ export async function run(config: SimulateFunctionConfig, ctx: StageContext): Pr
           const gridLoss = meanSquaredError(net, result.params, gx, gy);
           const prediction = tf.tidy(() => Array.from(net(result.params, gx).dataSync()));
           tf.dispose(result.params);
+          if (![finalLoss, gridLoss, ...prediction].every(Number.isFinite)) {
+            // The last update itself blew up: the trained model is as unusable as a diverged run.
+            const value = Number.isNaN(finalLoss) || Number.isNaN(gridLoss) ? 'NaN' : 'Infinity';
+            const diverged = { epoch: config.epochs, value } as const;
+            progress.end(`DIVERGED after the last epoch (loss ${value})`);
+            ctx.log.warn(`${id} · ${model.name} · seed ${seed} diverged after the last epoch; it is reported, not drawn`);
+            return { seed, losses: result.losses, diverged, finalLoss: null, gridLoss: null, prediction: null };
+          }
           progress.end(`training loss ${finalLoss.toExponential(3)}, grid loss ${gridLoss.toExponential(3)}`);
           return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };
         } finally {

@@ -1,0 +1,10 @@
+/** Components available to every MDX page of the report without an import. */
+import FitLossChart from './FitLossChart.astro';
+import FitLossTable from './FitLossTable.astro';
+import FitModelTable from './FitModelTable.astro';
+import FitPredictionChart from './FitPredictionChart.astro';
+import FitRank from './FitRank.astro';
+import FitRatio from './FitRatio.astro';
+import FitSetup from './FitSetup.astro';
+
+export const components = { FitLossChart, FitLossTable, FitModelTable, FitPredictionChart, FitRank, FitRatio, FitSetup };

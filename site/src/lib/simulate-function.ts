@@ -1,0 +1,56 @@
+/** Views of the "simulate a function" artifact used by its figures, tables and prose. */
+import type { SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
+import { simulateFunctionArtifact } from './artifacts.ts';
+import { spread, type Spread } from './stats.ts';
+
+export type FunctionResult = SimulateFunctionData['functions'][number];
+
+export function data(): SimulateFunctionData {
+  return simulateFunctionArtifact().data;
+}
+
+export function functionResult(id: string): FunctionResult {
+  const d = data();
+  const f = d.functions.find((f) => f.id === id);
+  if (!f) throw new Error(`simulate-function: no function "${id}" in the artifact (has ${d.functions.map((f) => f.id).join(', ')}); check the page and content/experiments/simulate-function.yaml`);
+  return f;
+}
+
+export interface ModelSummary {
+  model: string;
+  depth: number;
+  parameters: number;
+  /** Final training loss over the seeds that did not diverge; null if all diverged. */
+  finalLoss: Spread | null;
+  gridLoss: Spread | null;
+  runs: number;
+  diverged: number;
+}
+
+export function summarize(id: string): ModelSummary[] {
+  const d = data();
+  return functionResult(id).results.map((r) => {
+    const model = d.models.find((m) => m.name === r.model)!;
+    const ok = r.runs.filter((run) => run.diverged === null);
+    return {
+      model: r.model,
+      depth: model.depth,
+      parameters: model.parameters,
+      finalLoss: ok.length ? spread(ok.map((run) => run.finalLoss!)) : null,
+      gridLoss: ok.length ? spread(ok.map((run) => run.gridLoss!)) : null,
+      runs: r.runs.length,
+      diverged: r.runs.length - ok.length,
+    };
+  });
+}
+
+/** Models ranked by median final training loss, best first (models whose runs all diverged last). */
+export function ranking(id: string): ModelSummary[] {
+  return summarize(id).sort((a, b) => (a.finalLoss?.median ?? Infinity) - (b.finalLoss?.median ?? Infinity));
+}
+
+export function divergences(id: string): Array<{ model: string; seed: number; epoch: number; value: string }> {
+  return functionResult(id).results.flatMap((r) =>
+    r.runs.filter((run) => run.diverged).map((run) => ({ model: r.model, seed: run.seed, epoch: run.diverged!.epoch, value: run.diverged!.value })),
+  );
+}
