@@ -47,7 +47,7 @@ describe('1-1 simulate a function, quick profile', () => {
 
   it('logs the backend and per-run progress with an ETA, without control sequences in a pipe', () => {
     expect(run.stdout).toMatch(/\[simulate-function\] backend wasm: WebAssembly/);
-    expect(run.stdout).toMatch(/run 1\/24 sinc · shallow · seed 1: training loss \S+, grid loss \S+ {2}\(ETA /);
+    expect(run.stdout).toMatch(/run 1\/24 sinc · shallow · seed 1: 600 epochs, training loss \S+, grid loss \S+ {2}\(ETA /);
     expect(run.stdout).toMatch(/done in .*: wrote /);
     expect(run.stdout).not.toMatch(/[\r\x1b]/);
   });

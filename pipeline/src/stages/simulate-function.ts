@@ -61,7 +61,7 @@ export async function run(config: SimulateFunctionConfig, ctx: StageContext): Pr
             ctx.log.warn(`${id} · ${model.name} · seed ${seed} diverged after the last epoch; it is reported, not drawn`);
             return { seed, losses: result.losses, diverged, finalLoss: null, gridLoss: null, prediction: null };
           }
-          progress.end(`training loss ${finalLoss.toExponential(3)}, grid loss ${gridLoss.toExponential(3)}`);
+          progress.end(`${config.epochs} epochs, training loss ${finalLoss.toExponential(3)}, grid loss ${gridLoss.toExponential(3)}`);
           return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };
         } finally {
           tf.dispose([x, y, gx, gy, ...initial]);
