@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeHash, hashJson, importClosure } from '../pipeline/src/hash.ts';
 import { stageModule } from '../pipeline/src/stage.ts';
-import { stages } from '../pipeline/src/stages/index.ts';
+import { stageList as stages } from '../pipeline/src/stages/index.ts';
 import { root } from './helpers.ts';
 
 interface Task {

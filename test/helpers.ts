@@ -7,9 +7,16 @@ import { afterAll } from 'vitest';
 
 export const root = resolve(import.meta.dirname, '..');
 
+const created: string[] = [];
+// Registered once per test file at import, so dirs made inside tests are removed too.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test file ends. */
 export function tempDir(prefix = 'hw1-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  created.push(dir);
   return dir;
 }
 

@@ -21,7 +21,7 @@ describe('progress output', () => {
     const lines = c.text().trimEnd().split('\n');
     // 12.5 s of work at one line per 5 s, plus the run's closing line.
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('[demo]  20% sinc · deep · seed 1  epoch 40/100  loss 2.50e-2  8 epochs/s  ETA 20s');
+    expect(lines[0]).toBe('[demo]  20% sinc · deep · seed 1  epoch 40/100  loss 2.50e-2  8.0 epoch/s  ETA 20s');
     expect(lines[2]).toBe('[demo] sinc · deep · seed 1: done  (ETA 13s)');
     expect(c.text()).not.toMatch(/[\r\x1b]/);
   });

@@ -5,6 +5,7 @@
  * names one explicitly; then failing to load it is an error, not a fallback.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -26,6 +27,7 @@ async function load(name: BackendName): Promise<BackendInfo> {
     }
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmTrainingKernels();
       await activate('wasm');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       return { name, detail: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread, tfjs ${tf.version_core}` };

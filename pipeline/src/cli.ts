@@ -5,7 +5,7 @@
 import { ConfigError, profiles } from './config.ts';
 import { backendNames } from './backend.ts';
 import { runStage, UsageError } from './run-stage.ts';
-import { stages } from './stages/index.ts';
+import { stageList } from './stages/index.ts';
 
 const help = `Usage: npm run stage -- <stage> [--help]
 
@@ -14,7 +14,7 @@ cache/artifacts/<stage>/artifact.json. Normally \`npx turbo run report\` runs
 every stage that needs it; use this to run one by hand.
 
 Stages:
-${stages.map((s) => `  ${s.name.padEnd(24)} ${s.title}`).join('\n')}
+${stageList.map((s) => `  ${s.name.padEnd(24)} ${s.title}`).join('\n')}
 
 Environment:
   HW1_PROFILE        ${profiles.join(' | ')} (default full): the budget, part of every cache key

@@ -73,7 +73,7 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
         const rate = elapsed > 0 ? done / elapsed : 0;
         const eta = rate > 0 ? (totalSteps - done) / rate : NaN;
         const pct = ((100 * done) / totalSteps).toFixed(0).padStart(3);
-        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(0)} ${unit}s/s  ETA ${formatDuration(eta)}`;
+        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(rate < 10 ? 1 : 0)} ${unit}/s  ETA ${formatDuration(eta)}`;
       };
       return {
         start(l, s) {

@@ -10,12 +10,14 @@ import { activeProfile, type Profile } from './config.ts';
 import { codeHash, projectRoot } from './hash.ts';
 import { createLogger, formatDuration, type Logger, type Output } from './progress.ts';
 import { gitState, libraryVersions, loadStageConfig, stageModule, type StageSpec } from './stage.ts';
-import { stages } from './stages/index.ts';
+import { stageList } from './stages/index.ts';
 
 export interface StageContext {
   profile: Profile;
   backend: BackendInfo;
   log: Logger;
+  /** Identity of every dataset the stage read ("absent" for one it looked for and did not find); goes into the manifest. */
+  datasets: Record<string, string>;
 }
 
 export interface StageModule<C extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
@@ -23,10 +25,11 @@ export interface StageModule<C extends z.ZodType = z.ZodType, D extends z.ZodTyp
   run(config: z.output<C>, ctx: StageContext): Promise<z.output<D>>;
 }
 
-export function findStage(name: string): StageSpec {
-  const spec = stages.find((s) => s.name === name);
-  if (!spec) throw new UsageError(`unknown stage "${name}"; expected one of ${stages.map((s) => s.name).join(', ')}`);
-  return spec;
+export async function loadStage(name: string): Promise<StageModule> {
+  if (!stageList.some((s) => s.name === name)) {
+    throw new UsageError(`unknown stage "${name}"; expected one of ${stageList.map((s) => s.name).join(', ')}`);
+  }
+  return (await import(`./stages/${name}.ts`)) as StageModule;
 }
 
 export class UsageError extends Error {
@@ -46,7 +49,8 @@ export interface RunStageOptions {
 }
 
 export async function runStage(name: string, options: RunStageOptions = {}): Promise<{ file: string; manifest: Manifest }> {
-  const spec = findStage(name);
+  const module = await loadStage(name);
+  const { spec } = module;
   const env = options.env ?? process.env;
   const log = createLogger(options.out ?? process.stdout, { prefix: `[${name}]` });
   const t0 = performance.now();
@@ -59,8 +63,8 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   const backend = await selectBackend(env.HW1_BACKEND);
   log.info(`backend ${backend.name}: ${backend.detail}`);
 
-  const module = (await import(`./stages/${name}.ts`)) as StageModule;
-  const data = await module.run(config, { profile, backend, log });
+  const datasets: Record<string, string> = {};
+  const data = await module.run(config, { profile, backend, log, datasets });
   const checked = spec.dataSchema.safeParse(data);
   if (!checked.success) throw new Error(`stage "${name}" produced data that does not match its schema: ${checked.error.message}`);
 
@@ -69,7 +73,7 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
     stage: name,
     configHash,
     codeHash: codeHash(stageModule(name)),
-    data: {},
+    data: datasets,
     profile,
     backend: { name: backend.name, detail: backend.detail },
     seeds: Array.isArray((config as { seeds?: unknown }).seeds) ? (config as { seeds: number[] }).seeds : [],

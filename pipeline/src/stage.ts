@@ -1,16 +1,15 @@
 /**
  * What a stage is: a name, its config file and schema, the schema of the data
  * it writes, and (in a separate module, so the site can read the schemas
- * without loading tfjs) a `run` function. This module turns a stage into an
- * artifact and checks whether an artifact is current.
+ * without loading tfjs) a `run` function; and the facts every manifest records.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { artifactPath, ArtifactError, readArtifact, type Artifact, type Manifest } from './artifact.ts';
+import type { Manifest } from './artifact.ts';
 import { activeProfile, loadConfig, type LoadedConfig, type Profile } from './config.ts';
-import { codeHash, pipelineRoot, projectRoot } from './hash.ts';
+import { pipelineRoot, projectRoot } from './hash.ts';
 
 export interface StageSpec<C extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
   /** Directory name under cache/artifacts and turbo task `stage:<name>`. */
@@ -64,31 +63,4 @@ export function libraryVersions(): Record<string, string> {
     }
   }
   return versions;
-}
-
-/**
- * Reads a stage's artifact for the report and checks that it was computed from
- * the current config, code and profile. Anything else is an error that says
- * what changed and how to recompute.
- */
-export function loadCurrentArtifact<C extends z.ZodType, D extends z.ZodType>(
-  spec: StageSpec<C, D>,
-  options: { profile?: Profile; file?: string } = {},
-): Artifact<z.output<D>> {
-  const profile = options.profile ?? activeProfile();
-  const file = options.file ?? artifactPath(spec.name);
-  const artifact = readArtifact(file, spec.name, spec.schemaVersion, spec.dataSchema);
-  const { manifest } = artifact;
-  const rerun = `run \`HW1_PROFILE=${profile} npx turbo run report\``;
-  if (manifest.profile !== profile) {
-    throw new ArtifactError(`stale artifact for stage "${spec.name}": computed with profile "${manifest.profile}", the report is built with "${profile}"; ${rerun}`);
-  }
-  const config = loadStageConfig(spec, profile);
-  if (manifest.configHash !== config.hash) {
-    throw new ArtifactError(`stale artifact for stage "${spec.name}": ${config.file} changed since it was computed; ${rerun}`);
-  }
-  if (manifest.codeHash !== codeHash(stageModule(spec.name))) {
-    throw new ArtifactError(`stale artifact for stage "${spec.name}": its pipeline code changed since it was computed; ${rerun}`);
-  }
-  return artifact;
 }

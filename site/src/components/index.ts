@@ -6,5 +6,23 @@ import FitPredictionChart from './FitPredictionChart.astro';
 import FitRank from './FitRank.astro';
 import FitRatio from './FitRatio.astro';
 import FitSetup from './FitSetup.astro';
+import TaskChart from './TaskChart.astro';
+import TaskFigures from './TaskFigures.astro';
+import TaskModelTable from './TaskModelTable.astro';
+import TaskRank from './TaskRank.astro';
+import TaskSetup from './TaskSetup.astro';
 
-export const components = { FitLossChart, FitLossTable, FitModelTable, FitPredictionChart, FitRank, FitRatio, FitSetup };
+export const components = {
+  FitLossChart,
+  FitLossTable,
+  FitModelTable,
+  FitPredictionChart,
+  FitRank,
+  FitRatio,
+  FitSetup,
+  TaskChart,
+  TaskFigures,
+  TaskModelTable,
+  TaskRank,
+  TaskSetup,
+};

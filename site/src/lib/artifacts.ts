@@ -3,10 +3,11 @@
  * and checked against the current config, code and profile. A missing or
  * stale artifact fails the build with the stage to run.
  */
-import { loadCurrentArtifact } from '@hw1/pipeline/stage.ts';
+import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
 import { simulateFunction } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import type { Artifact } from '@hw1/pipeline/artifact.ts';
 import type { SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
+import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
 
 const cache = new Map<string, unknown>();
 
@@ -17,4 +18,13 @@ function once<T>(key: string, load: () => T): T {
 
 export function simulateFunctionArtifact(): Artifact<SimulateFunctionData> {
   return once(simulateFunction.name, () => loadCurrentArtifact(simulateFunction));
+}
+
+export function trainOnTasksArtifact(): Artifact<TrainOnTasksData> {
+  return once(trainOnTasks.name, () => loadCurrentArtifact(trainOnTasks));
+}
+
+/** Manifests of every stage, for the front page. */
+export function allManifests() {
+  return [simulateFunctionArtifact().manifest, trainOnTasksArtifact().manifest];
 }
