@@ -39,6 +39,37 @@ export async function run(config: TrainOnTasksConfig, ctx: StageContext): Promis
   const progress = ctx.log.progress(totalRuns * config.epochs * batches, 'batch');
   let runIndex = 0;
 
+  let train: LabelledImages;
+  let test: LabelledImages;
+  const trainOne = (task: string, name: string, cnnSpec: CnnSpec, seed: number, label: string) => {
+    progress.start(label, config.epochs * batches);
+    const net = (p: readonly tf.Tensor[], x: tf.Tensor4D) => cnn(cnnSpec, p, x);
+    const initial = initCnn(cnnSpec, createRng(deriveSeed(seed, 'init', task, name)));
+    const order = createRng(deriveSeed(seed, 'order', task, name));
+    try {
+      const result = trainClassifier(net, initial, train, {
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        learningRate: config.learningRate,
+        shuffle: (_epoch, n) => permutation(n, order),
+        onBatch: (epoch, batch, _n, loss) => progress.update((epoch - 1) * batches + batch, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
+      });
+      if (result.diverged) {
+        tf.dispose(result.params);
+        progress.end(`DIVERGED in epoch ${result.diverged.epoch} (loss ${result.diverged.value})`);
+        ctx.log.warn(`${task} · ${name} · seed ${seed} diverged in epoch ${result.diverged.epoch}; it is reported, not drawn`);
+        return { seed, epochs: result.epochs, diverged: result.diverged, test: null };
+      }
+      const testMetrics = evaluateClassifier(net, result.params, test);
+      tf.dispose(result.params);
+      const last = result.epochs[result.epochs.length - 1]!;
+      progress.end(`train loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(2)}%; test accuracy ${(100 * testMetrics.accuracy).toFixed(2)}%`);
+      return { seed, epochs: result.epochs, diverged: null, test: testMetrics };
+    } finally {
+      tf.dispose(initial);
+    }
+  };
+
   const tasks: TrainOnTasksData['tasks'] = [];
   for (const task of config.tasks) {
     const specs = config.models.map((m): CnnSpec => ({ input: inputShapes[task], blocks: m.blocks, dense: m.dense, classes: 10 }));
@@ -56,42 +87,18 @@ export async function run(config: TrainOnTasksConfig, ctx: StageContext): Promis
     }
     ctx.datasets[task] = dataset.identity;
     ctx.log.info(`${taskLabels[task]}: ${dataset.source}, identity ${dataset.identity}`);
-    const train = subset(dataset.train, config.trainingSamples, deriveSeed(config.dataSeed, 'train-subset', task));
-    const test = subset(dataset.test, config.testSamples, deriveSeed(config.dataSeed, 'test-subset', task));
+    train = subset(dataset.train, config.trainingSamples, deriveSeed(config.dataSeed, 'train-subset', task));
+    test = subset(dataset.test, config.testSamples, deriveSeed(config.dataSeed, 'test-subset', task));
     try {
-      const models = describeModels().map((m, i) => ({
-        ...m,
-        runs: config.seeds.map((seed) => {
+      // Seeds outermost, so the progress rate (and its ETA) mixes cheap and costly models from the start.
+      const runs: TrainOnTasksData['tasks'][number]['models'][number]['runs'][] = config.models.map(() => []);
+      for (const seed of config.seeds) {
+        config.models.forEach((m, i) => {
           runIndex += 1;
-          const label = `run ${runIndex}/${totalRuns} ${task} · ${m.name} · seed ${seed}`;
-          progress.start(label, config.epochs * batches);
-          const net = (p: readonly tf.Tensor[], x: tf.Tensor4D) => cnn(specs[i]!, p, x);
-          const initial = initCnn(specs[i]!, createRng(deriveSeed(seed, 'init', task, m.name)));
-          const order = createRng(deriveSeed(seed, 'order', task, m.name));
-          try {
-            const result = trainClassifier(net, initial, train, {
-              epochs: config.epochs,
-              batchSize: config.batchSize,
-              learningRate: config.learningRate,
-              shuffle: (_epoch, n) => permutation(n, order),
-              onBatch: (epoch, batch, _n, loss) => progress.update((epoch - 1) * batches + batch, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
-            });
-            if (result.diverged) {
-              tf.dispose(result.params);
-              progress.end(`DIVERGED in epoch ${result.diverged.epoch} (loss ${result.diverged.value})`);
-              ctx.log.warn(`${task} · ${m.name} · seed ${seed} diverged in epoch ${result.diverged.epoch}; it is reported, not drawn`);
-              return { seed, epochs: result.epochs, diverged: result.diverged, test: null };
-            }
-            const testMetrics = evaluateClassifier(net, result.params, test);
-            tf.dispose(result.params);
-            const last = result.epochs[result.epochs.length - 1]!;
-            progress.end(`train loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(2)}%; test accuracy ${(100 * testMetrics.accuracy).toFixed(2)}%`);
-            return { seed, epochs: result.epochs, diverged: null, test: testMetrics };
-          } finally {
-            tf.dispose(initial);
-          }
-        }),
-      }));
+          runs[i]!.push(trainOne(task, m.name, specs[i]!, seed, `run ${runIndex}/${totalRuns} ${task} · ${m.name} · seed ${seed}`));
+        });
+      }
+      const models = describeModels().map((m, i) => ({ ...m, runs: runs[i]! }));
       tasks.push({
         id: task,
         label: taskLabels[task],
