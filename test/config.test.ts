@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../pipeline/src/config.ts';
 import { configSchema } from '../pipeline/src/stages/simulate-function.schema.ts';
+import { configSchema as tasksSchema } from '../pipeline/src/stages/train-on-tasks.schema.ts';
 import { root, runCli, tempDir } from './helpers.ts';
 
 const valid = readFileSync(join(root, 'content/experiments/simulate-function.yaml'), 'utf8');
@@ -108,5 +109,42 @@ describe('a stage with a bad config', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Usage: npm run stage -- <stage>/);
     expect(help.stdout).toContain('simulate-function');
+  });
+});
+
+describe('train-on-tasks config', () => {
+  const tasksValid = readFileSync(join(root, 'content/experiments/train-on-tasks.yaml'), 'utf8');
+  function tasksError(text: string): ConfigError {
+    const dir = tempDir();
+    const file = join(dir, 'train-on-tasks.yaml');
+    writeFileSync(file, text);
+    try {
+      loadConfig(file, tasksSchema, 'full', 'tasks.yaml');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return err as ConfigError;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('accepts the shipped config', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'c.yaml'), tasksValid);
+    expect(loadConfig(join(dir, 'c.yaml'), tasksSchema, 'quick').config.tasks).toEqual(['mnist', 'fashion-mnist', 'cifar10']);
+  });
+
+  it('rejects a batch larger than the training subset', () => {
+    expect(tasksError(tasksValid.replace('batchSize: 64', 'batchSize: 20000')).message).toMatch(/batchSize: expected at most trainingSamples \(2000\), got 20000 \(with the overrides of profile "quick"\)/);
+  });
+
+  it('rejects CNNs whose parameter counts differ by more than 10% on a task', () => {
+    expect(tasksError(tasksValid.replace('blocks: [[6]]', 'blocks: [[12]]')).message).toMatch(/models: expected parameter counts within 10% of each other on mnist, got cnn-1conv=23650/);
+  });
+
+  it('rejects unknown datasets and models of equal depth', () => {
+    expect(tasksError(tasksValid.replace('tasks: [mnist, fashion-mnist, cifar10]', 'tasks: [mnist, svhn]')).message).toMatch(
+      /tasks\[1\]: expected one of "mnist", "fashion-mnist", "cifar10", got the string "svhn"/,
+    );
+    expect(tasksError(tasksValid.replace('blocks: [[8], [20]]', 'blocks: [[6]]')).message).toMatch(/expected every model to have a different depth/);
   });
 });

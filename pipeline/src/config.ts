@@ -187,7 +187,9 @@ export function loadConfig<S extends z.ZodType>(
       // Point at the profile override when the bad value came from there.
       const fromProfile = over !== undefined && path.length > 0 && has(over, path);
       const shown = fromProfile ? ['profiles', p, ...path] : path;
-      return { path: shown, message, line: lineOf(doc, counter, shown) };
+      // A value that is fine alone can clash with another profile's override: say which profile.
+      const where = p !== profile && !fromProfile ? ` (with the overrides of profile "${p}")` : '';
+      return { path: shown, message: message + where, line: lineOf(doc, counter, shown) };
     });
     throw new ConfigError(displayName, issues);
   }
