@@ -20,7 +20,8 @@ export function percent(value: number, digits = 1): string {
 }
 
 export function seconds(value: number): string {
-  if (value < 60) return `${value.toFixed(1)} s`;
-  const m = Math.floor(value / 60);
-  return `${m} min ${Math.round(value % 60)} s`;
+  if (value < 59.95) return `${value.toFixed(1)} s`;
+  // Round once, so 419.7 s reads "7 min 0 s", never "6 min 60 s".
+  const total = Math.round(value);
+  return `${Math.floor(total / 60)} min ${total % 60} s`;
 }
