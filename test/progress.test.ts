@@ -12,12 +12,12 @@ describe('progress output', () => {
   it('prints plain lines with epoch, loss and ETA at a bounded rate when not on a terminal', () => {
     const c = capture(false);
     const p = c.log.progress(200, 'epoch');
-    p.start('sinc · deep · seed 1', 100);
+    const run = p.start('sinc · deep · seed 1', 100);
     for (let e = 1; e <= 100; e++) {
       c.tick(0.125);
-      p.update(e, `loss ${(1 / e).toExponential(2)}`);
+      run.update(e, `loss ${(1 / e).toExponential(2)}`);
     }
-    p.end('done');
+    run.end('done');
     const lines = c.text().trimEnd().split('\n');
     // 12.5 s of work at one line per 5 s, plus the run's closing line.
     expect(lines).toHaveLength(3);
@@ -29,14 +29,32 @@ describe('progress output', () => {
   it('redraws one status line in place on a terminal', () => {
     const c = capture(true);
     const p = c.log.progress(10, 'epoch');
-    p.start('run', 10);
+    const run = p.start('run', 10);
     for (let e = 1; e <= 10; e++) {
       c.tick(1);
-      p.update(e, 'loss 1');
+      run.update(e, 'loss 1');
     }
-    p.end('ok');
+    run.end('ok');
     expect(c.text()).toContain('\r\x1b[2K[demo] 100% run  epoch 10/10');
     expect(c.text().endsWith('[demo] run: ok  (10s in all)\n')).toBe(true);
+  });
+
+  it('counts the steps of runs going on at once', () => {
+    const c = capture(false);
+    const p = c.log.progress(40, 'epoch');
+    const a = p.start('a', 20);
+    const b = p.start('b', 20);
+    c.tick(5);
+    a.update(10, 'x');
+    b.update(10, 'y');
+    c.tick(5);
+    a.update(20, 'x');
+    a.end('done');
+    // 30 of 40 steps in 10 s: 3.3 s to go.
+    expect(c.text()).toContain('[demo] a: done  (ETA 3.3s)');
+    b.update(20, 'y');
+    b.end('done');
+    expect(c.text().trimEnd().split('\n').pop()).toBe('[demo] b: done  (10s in all)');
   });
 
   it('formats durations', () => {

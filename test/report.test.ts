@@ -169,10 +169,14 @@ describe('1-1 simulate a function, small configs', () => {
     return dir;
   }
 
-  it('gives the same data for the same config', () => {
+  it('gives the same data for the same config, whatever the number of worker threads', () => {
     const configDir = tiny((t) => t.replace('seeds: [1, 2, 3, 4, 5]', 'seeds: [7]').replace('epochs: 6000', 'epochs: 25'));
     const [a, b] = [tempDir(), tempDir()];
-    for (const dir of [a, b]) expect(runCli(['simulate-function'], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: dir, HW1_BACKEND: 'wasm' }).status).toBe(0);
+    for (const [dir, workers] of [[a, '1'], [b, '2']] as const) {
+      const r = runCli(['simulate-function'], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: dir, HW1_BACKEND: 'wasm', HW1_WORKERS: workers });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`${workers} worker thread${workers === '1' ? '' : 's'} for independent runs`);
+    }
     expect(read(a).data).toEqual(read(b).data);
     expect(read(a).manifest.configHash).toBe(read(b).manifest.configHash);
   });

@@ -13,16 +13,19 @@ export interface Output {
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
-  /** A tracker for `totalSteps` units of work done in runs (e.g. epochs). */
+  /** A tracker for `totalSteps` units of work (e.g. epochs) done in runs, possibly several at once. */
   progress(totalSteps: number, unit: string): Progress;
 }
 
 export interface Progress {
-  /** Starts a run; `label` names it in every line (e.g. "sinc · deep-6 · seed 2"). */
-  start(label: string, steps: number): void;
-  /** Reports step `step` (1-based) of the current run, with its metric. */
+  /** Starts a run of `steps` steps; `label` names it in every line (e.g. "sinc · deep-6 · seed 2"). */
+  start(label: string, steps: number): RunProgress;
+}
+
+export interface RunProgress {
+  /** Reports step `step` (1-based) of this run, with its metric. */
   update(step: number, metric: string): void;
-  /** Ends the current run with a summary. */
+  /** Ends this run with a summary. */
   end(summary: string): void;
 }
 
@@ -62,43 +65,46 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
     warn: (m) => line(`warning: ${m}`),
     progress(totalSteps, unit) {
       const t0 = now();
-      let doneBefore = 0; // steps of finished runs
-      let label = '';
-      let steps = 0;
-      let lastPrint = -Infinity;
+      let finished = 0; // steps of ended runs
+      const active = new Map<object, number>(); // run → its current step
+      let lastPrint = now();
       let lastDraw = -Infinity;
-      const status = (step: number, metric: string): string => {
-        const done = doneBefore + step;
+      const done = (): number => finished + [...active.values()].reduce((a, b) => a + b, 0);
+      const eta = (): number => {
         const elapsed = now() - t0;
-        const rate = elapsed > 0 ? done / elapsed : 0;
-        const eta = rate > 0 ? (totalSteps - done) / rate : NaN;
-        const pct = ((100 * done) / totalSteps).toFixed(0).padStart(3);
-        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(rate < 10 ? 1 : 0)} ${unit}/s  ETA ${formatDuration(eta)}`;
+        return done() > 0 ? ((totalSteps - done()) * elapsed) / done() : NaN;
+      };
+      const status = (label: string, step: number, steps: number, metric: string): string => {
+        const elapsed = now() - t0;
+        const rate = elapsed > 0 ? done() / elapsed : 0;
+        const pct = ((100 * done()) / totalSteps).toFixed(0).padStart(3);
+        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(rate < 10 ? 1 : 0)} ${unit}/s  ETA ${formatDuration(eta())}`;
       };
       return {
-        start(l, s) {
-          label = l;
-          steps = s;
-          lastPrint = now();
-        },
-        update(step, metric) {
-          const t = now();
-          if (tty) {
-            if (t - lastDraw < 0.1 && step !== steps) return;
-            lastDraw = t;
-            out.write(`\r\x1b[2K${prefix}${status(step, metric)}`);
-            statusShown = true;
-          } else if (t - lastPrint >= interval) {
-            lastPrint = t;
-            line(status(step, metric));
-          }
-        },
-        end(summary) {
-          doneBefore += steps;
-          const elapsed = now() - t0;
-          const eta = doneBefore > 0 ? ((totalSteps - doneBefore) * elapsed) / doneBefore : NaN;
-          const left = doneBefore >= totalSteps ? `${formatDuration(elapsed)} in all` : `ETA ${formatDuration(eta)}`;
-          line(`${label}: ${summary}  (${left})`);
+        start(label, steps) {
+          const run = {};
+          active.set(run, 0);
+          return {
+            update(step, metric) {
+              active.set(run, step);
+              const t = now();
+              if (tty) {
+                if (t - lastDraw < 0.1 && step !== steps) return;
+                lastDraw = t;
+                out.write(`\r\x1b[2K${prefix}${status(label, step, steps, metric)}`);
+                statusShown = true;
+              } else if (t - lastPrint >= interval) {
+                lastPrint = t;
+                line(status(label, step, steps, metric));
+              }
+            },
+            end(summary) {
+              active.delete(run);
+              finished += steps;
+              const left = finished >= totalSteps ? `${formatDuration(now() - t0)} in all` : `ETA ${formatDuration(eta())}`;
+              line(`${label}: ${summary}  (${left})`);
+            },
+          };
         },
       };
     },

@@ -8,6 +8,7 @@ import { artifactPath, artifactsRoot, writeArtifact, type Manifest } from './art
 import { selectBackend, type BackendInfo } from './backend.ts';
 import { activeProfile, type Profile } from './config.ts';
 import { codeHash, projectRoot } from './hash.ts';
+import { runJobs as runJobs_, workerCount, type JobInfo, type RunOne } from './pool.ts';
 import { createLogger, formatDuration, type Logger, type Output } from './progress.ts';
 import { gitState, libraryVersions, loadStageConfig, stageModule, type StageSpec } from './stage.ts';
 import { stageList } from './stages/index.ts';
@@ -18,11 +19,18 @@ export interface StageContext {
   log: Logger;
   /** Identity of every dataset the stage read ("absent" for one it looked for and did not find); goes into the manifest. */
   datasets: Record<string, string>;
+  /**
+   * Runs independent jobs through the stage module's `runOne`, on every core
+   * (HW1_WORKERS), with progress; results come back in the order of `jobs`.
+   */
+  runJobs<C, J, R>(config: C, jobs: readonly J[], info: (job: J) => JobInfo, run: { unit: string; summary: (result: R) => string }): Promise<R[]>;
 }
 
 export interface StageModule<C extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
   spec: StageSpec<C, D>;
   run(config: z.output<C>, ctx: StageContext): Promise<z.output<D>>;
+  /** One independent job of the stage (a training run), for ctx.runJobs; also what worker threads call. */
+  runOne?: RunOne<z.output<C>, unknown, unknown>;
 }
 
 export async function loadStage(name: string): Promise<StageModule> {
@@ -64,7 +72,14 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   log.info(`backend ${backend.name}: ${backend.detail}`);
 
   const datasets: Record<string, string> = {};
-  const data = await module.run(config, { profile, backend, log, datasets });
+  const workers = workerCount(env);
+  log.info(`${workers} worker thread${workers === 1 ? '' : 's'} for independent runs`);
+  const runJobs: StageContext['runJobs'] = (cfg, jobs, info, run) => {
+    if (!module.runOne) throw new Error(`stage "${name}" has no runOne to run jobs with`);
+    const progress = log.progress(jobs.reduce((s, j) => s + info(j).steps, 0), run.unit);
+    return runJobs_(cfg, jobs, info, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string });
+  };
+  const data = await module.run(config, { profile, backend, log, datasets, runJobs });
   const checked = spec.dataSchema.safeParse(data);
   if (!checked.success) throw new Error(`stage "${name}" produced data that does not match its schema: ${checked.error.message}`);
 

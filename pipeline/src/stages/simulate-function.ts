@@ -6,69 +6,98 @@ import * as tf from '@tensorflow/tfjs';
 import { initMlp, layerTable, mlp, parameterCount, type MlpSpec } from '../mlp.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
-import { grid, targets } from '../targets.ts';
+import { grid, targets, type TargetId } from '../targets.ts';
 import { meanSquaredError, trainRegression } from '../train.ts';
 import { simulateFunction, type FitRun, type SimulateFunctionConfig, type SimulateFunctionData } from './simulate-function.schema.ts';
 
 export const spec = simulateFunction;
 
-export async function run(config: SimulateFunctionConfig, ctx: StageContext): Promise<SimulateFunctionData> {
-  const specs = config.models.map((m): MlpSpec => ({ inputs: 1, outputs: 1, hidden: m.hidden, activation: config.activation }));
-  const gridX = grid(config.gridPoints);
-  const runs = config.functions.length * config.models.length * config.seeds.length;
-  const progress = ctx.log.progress(runs * config.epochs, 'epoch');
-  let runIndex = 0;
+interface Job {
+  fn: TargetId;
+  model: number;
+  seed: number;
+  label: string;
+}
 
+const mlpSpec = (config: SimulateFunctionConfig, model: number): MlpSpec => ({
+  inputs: 1,
+  outputs: 1,
+  hidden: config.models[model]!.hidden,
+  activation: config.activation,
+});
+
+/** One model fitted to one function from one seed. */
+export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch: number, metric: string) => void): FitRun {
+  const { fn, seed } = job;
+  const target = targets[fn];
+  const model = config.models[job.model]!;
+  // The same training sample for every model of a seed, so models differ only by architecture and init.
+  const dataRng = createRng(deriveSeed(seed, 'data', fn));
+  const xs = Array.from({ length: config.trainingPoints }, () => dataRng.next());
+  const gridX = grid(config.gridPoints);
+  const net = (p: readonly tf.Tensor[], x: tf.Tensor2D) => mlp(p, x, config.activation);
+  const x = tf.tensor2d(xs, [xs.length, 1]);
+  const y = tf.tensor2d(xs.map(target.f), [xs.length, 1]);
+  const gx = tf.tensor2d(gridX, [gridX.length, 1]);
+  const gy = tf.tensor2d(gridX.map(target.f), [gridX.length, 1]);
+  const initial = initMlp(mlpSpec(config, job.model), createRng(deriveSeed(seed, 'init', model.name)));
+  try {
+    const result = trainRegression(net, initial, x, y, {
+      epochs: config.epochs,
+      learningRate: config.learningRate,
+      onEpoch: (epoch, loss) => report(epoch, `loss ${loss.toExponential(2)}`),
+    });
+    if (result.diverged) {
+      tf.dispose(result.params);
+      return { seed, losses: result.losses, diverged: result.diverged, finalLoss: null, gridLoss: null, prediction: null };
+    }
+    const finalLoss = meanSquaredError(net, result.params, x, y);
+    const gridLoss = meanSquaredError(net, result.params, gx, gy);
+    const prediction = tf.tidy(() => Array.from(net(result.params, gx).dataSync()));
+    tf.dispose(result.params);
+    if (![finalLoss, gridLoss, ...prediction].every(Number.isFinite)) {
+      // The last update itself blew up: the trained model is as unusable as a diverged run.
+      const value = Number.isNaN(finalLoss) || Number.isNaN(gridLoss) ? 'NaN' : 'Infinity';
+      return { seed, losses: result.losses, diverged: { epoch: config.epochs, value }, finalLoss: null, gridLoss: null, prediction: null };
+    }
+    return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };
+  } finally {
+    tf.dispose([x, y, gx, gy, ...initial]);
+  }
+}
+
+function summary(run: FitRun): string {
+  if (run.diverged) return `DIVERGED at epoch ${run.diverged.epoch} (loss ${run.diverged.value})`;
+  return `${run.losses.length} epochs, training loss ${run.finalLoss!.toExponential(3)}, grid loss ${run.gridLoss!.toExponential(3)}`;
+}
+
+export async function run(config: SimulateFunctionConfig, ctx: StageContext): Promise<SimulateFunctionData> {
+  const jobs: Job[] = [];
+  for (const fn of config.functions) {
+    config.models.forEach((model, m) => {
+      for (const seed of config.seeds) jobs.push({ fn, model: m, seed, label: `${fn} · ${model.name} · seed ${seed}` });
+    });
+  }
+  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
+  const runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: config.epochs }), { unit: 'epoch', summary });
+  runs.forEach((r, i) => {
+    const j = jobs[i]!;
+    if (r.diverged) ctx.log.warn(`${j.fn} · ${config.models[j.model]!.name} · seed ${j.seed} diverged at epoch ${r.diverged.epoch}; it is reported, not drawn`);
+  });
+
+  const gridX = grid(config.gridPoints);
   const functions = config.functions.map((id) => {
     const target = targets[id];
-    const gridY = gridX.map(target.f);
-    const results = config.models.map((model, m) => ({
-      model: model.name,
-      runs: config.seeds.map((seed): FitRun => {
-        runIndex += 1;
-        // The same training sample for every model of a seed, so models differ only by architecture and init.
-        const dataRng = createRng(deriveSeed(seed, 'data', id));
-        const xs = Array.from({ length: config.trainingPoints }, () => dataRng.next());
-        const label = `run ${runIndex}/${runs} ${id} · ${model.name} · seed ${seed}`;
-        progress.start(label, config.epochs);
-        const net = (p: readonly tf.Tensor[], x: tf.Tensor2D) => mlp(p, x, config.activation);
-        const x = tf.tensor2d(xs, [xs.length, 1]);
-        const y = tf.tensor2d(xs.map(target.f), [xs.length, 1]);
-        const gx = tf.tensor2d(gridX, [gridX.length, 1]);
-        const gy = tf.tensor2d(gridY, [gridY.length, 1]);
-        const initial = initMlp(specs[m]!, createRng(deriveSeed(seed, 'init', model.name)));
-        try {
-          const result = trainRegression(net, initial, x, y, {
-            epochs: config.epochs,
-            learningRate: config.learningRate,
-            onEpoch: (epoch, loss) => progress.update(epoch, `loss ${loss.toExponential(2)}`),
-          });
-          if (result.diverged) {
-            progress.end(`DIVERGED at epoch ${result.diverged.epoch} (loss ${result.diverged.value})`);
-            ctx.log.warn(`${id} · ${model.name} · seed ${seed} diverged at epoch ${result.diverged.epoch}; it is reported, not drawn`);
-            tf.dispose(result.params);
-            return { seed, losses: result.losses, diverged: result.diverged, finalLoss: null, gridLoss: null, prediction: null };
-          }
-          const finalLoss = meanSquaredError(net, result.params, x, y);
-          const gridLoss = meanSquaredError(net, result.params, gx, gy);
-          const prediction = tf.tidy(() => Array.from(net(result.params, gx).dataSync()));
-          tf.dispose(result.params);
-          if (![finalLoss, gridLoss, ...prediction].every(Number.isFinite)) {
-            // The last update itself blew up: the trained model is as unusable as a diverged run.
-            const value = Number.isNaN(finalLoss) || Number.isNaN(gridLoss) ? 'NaN' : 'Infinity';
-            const diverged = { epoch: config.epochs, value } as const;
-            progress.end(`DIVERGED after the last epoch (loss ${value})`);
-            ctx.log.warn(`${id} · ${model.name} · seed ${seed} diverged after the last epoch; it is reported, not drawn`);
-            return { seed, losses: result.losses, diverged, finalLoss: null, gridLoss: null, prediction: null };
-          }
-          progress.end(`${config.epochs} epochs, training loss ${finalLoss.toExponential(3)}, grid loss ${gridLoss.toExponential(3)}`);
-          return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };
-        } finally {
-          tf.dispose([x, y, gx, gy, ...initial]);
-        }
-      }),
-    }));
-    return { id, label: target.label, tex: target.tex, grid: { x: gridX, y: gridY }, results };
+    return {
+      id,
+      label: target.label,
+      tex: target.tex,
+      grid: { x: gridX, y: gridX.map(target.f) },
+      results: config.models.map((model, m) => ({
+        model: model.name,
+        runs: jobs.flatMap((j, i) => (j.fn === id && j.model === m ? [runs[i]!] : [])),
+      })),
+    };
   });
 
   return {
@@ -87,8 +116,8 @@ export async function run(config: SimulateFunctionConfig, ctx: StageContext): Pr
       name: model.name,
       depth: model.hidden.length,
       hidden: model.hidden,
-      parameters: parameterCount(specs[m]!),
-      layers: layerTable(specs[m]!),
+      parameters: parameterCount(mlpSpec(config, m)),
+      layers: layerTable(mlpSpec(config, m)),
     })),
     functions,
   };

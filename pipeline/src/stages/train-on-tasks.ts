@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cnn, cnnDepth, cnnLayerTable, cnnParameterCount, initCnn, type CnnSpec } from '../cnn.ts';
-import { datasetAvailable, datasetDirectory, datasetLinkTarget, DatasetMissingError, loadDataset, type Split } from '../datasets.ts';
+import { datasetDirectory, datasetLinkTarget, DatasetMissingError, loadDataset, type Dataset, type DatasetName, type Split } from '../datasets.ts';
 import { createRng, deriveSeed, permutation } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
 import { evaluateClassifier, trainClassifier, type LabelledImages } from '../classify.ts';
@@ -26,6 +26,80 @@ function subset(split: Split, count: number, seed: number): LabelledImages {
   return { x: tf.tensor4d(x, [count, split.height, split.width, split.channels]), labels: tf.tensor1d(labels, 'int32'), classes: 10 };
 }
 
+interface Job {
+  task: DatasetName;
+  model: number;
+  seed: number;
+  label: string;
+}
+
+type Run = TrainOnTasksData['tasks'][number]['models'][number]['runs'][number];
+
+// Each thread loads a task's subsets once and keeps them for the runs it is given.
+const subsets = new Map<string, { train: LabelledImages; test: LabelledImages }>();
+
+function subsetsOf(config: TrainOnTasksConfig, task: DatasetName): { train: LabelledImages; test: LabelledImages } {
+  const key = `${task}/${config.dataSeed}/${config.trainingSamples}/${config.testSamples}`;
+  let s = subsets.get(key);
+  if (!s) {
+    const dataset = loadDataset(task);
+    s = {
+      train: subset(dataset.train, config.trainingSamples, deriveSeed(config.dataSeed, 'train-subset', task)),
+      test: subset(dataset.test, config.testSamples, deriveSeed(config.dataSeed, 'test-subset', task)),
+    };
+    subsets.set(key, s);
+  }
+  return s;
+}
+
+function releaseSubsets(): void {
+  for (const { train, test } of subsets.values()) tf.dispose([train.x, train.labels, test.x, test.labels]);
+  subsets.clear();
+}
+
+const cnnSpecOf = (config: TrainOnTasksConfig, task: DatasetName, model: number): CnnSpec => ({
+  input: inputShapes[task],
+  blocks: config.models[model]!.blocks,
+  dense: config.models[model]!.dense,
+  classes: 10,
+});
+
+/** One CNN trained on one task from one seed, then evaluated on the test subset. */
+export function runOne(config: TrainOnTasksConfig, job: Job, report: (step: number, metric: string) => void): Run {
+  const { task, seed } = job;
+  const name = config.models[job.model]!.name;
+  const { train, test } = subsetsOf(config, task);
+  const cnnSpec = cnnSpecOf(config, task, job.model);
+  const batches = Math.ceil(config.trainingSamples / config.batchSize);
+  const net = (p: readonly tf.Tensor[], x: tf.Tensor4D) => cnn(cnnSpec, p, x);
+  const initial = initCnn(cnnSpec, createRng(deriveSeed(seed, 'init', task, name)));
+  const order = createRng(deriveSeed(seed, 'order', task, name));
+  try {
+    const result = trainClassifier(net, initial, train, {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      shuffle: (_epoch, n) => permutation(n, order),
+      onBatch: (epoch, batch, _n, loss) => report((epoch - 1) * batches + batch, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
+    });
+    if (result.diverged) {
+      tf.dispose(result.params);
+      return { seed, epochs: result.epochs, diverged: result.diverged, test: null };
+    }
+    const testMetrics = evaluateClassifier(net, result.params, test);
+    tf.dispose(result.params);
+    return { seed, epochs: result.epochs, diverged: null, test: testMetrics };
+  } finally {
+    tf.dispose(initial);
+  }
+}
+
+function summary(run: Run): string {
+  if (run.diverged) return `DIVERGED in epoch ${run.diverged.epoch} (loss ${run.diverged.value})`;
+  const last = run.epochs[run.epochs.length - 1]!;
+  return `train loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(2)}%; test accuracy ${(100 * run.test!.accuracy).toFixed(2)}%`;
+}
+
 export async function run(config: TrainOnTasksConfig, ctx: StageContext): Promise<TrainOnTasksData> {
   for (const task of config.tasks) {
     const target = datasetDirectory(task);
@@ -33,83 +107,63 @@ export async function run(config: TrainOnTasksConfig, ctx: StageContext): Promis
       ctx.log.warn(`${taskLabels[task]} is read from ${target}, but turbo's cache key follows cache/datasets/${task}; run \`npm run datasets\` so that later changes to it rerun this stage`);
     }
   }
-  const batches = Math.ceil(config.trainingSamples / config.batchSize);
-  const available = config.tasks.filter((t) => datasetAvailable(t));
-  const totalRuns = available.length * config.models.length * config.seeds.length;
-  const progress = ctx.log.progress(totalRuns * config.epochs * batches, 'batch');
-  let runIndex = 0;
+  const describeModels = (task: DatasetName) =>
+    config.models.map((m, i) => {
+      const s = cnnSpecOf(config, task, i);
+      return { name: m.name, depth: cnnDepth(s), parameters: cnnParameterCount(s), layers: cnnLayerTable(s) };
+    });
 
-  let train: LabelledImages;
-  let test: LabelledImages;
-  const trainOne = (task: string, name: string, cnnSpec: CnnSpec, seed: number, label: string) => {
-    progress.start(label, config.epochs * batches);
-    const net = (p: readonly tf.Tensor[], x: tf.Tensor4D) => cnn(cnnSpec, p, x);
-    const initial = initCnn(cnnSpec, createRng(deriveSeed(seed, 'init', task, name)));
-    const order = createRng(deriveSeed(seed, 'order', task, name));
-    try {
-      const result = trainClassifier(net, initial, train, {
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        learningRate: config.learningRate,
-        shuffle: (_epoch, n) => permutation(n, order),
-        onBatch: (epoch, batch, _n, loss) => progress.update((epoch - 1) * batches + batch, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
-      });
-      if (result.diverged) {
-        tf.dispose(result.params);
-        progress.end(`DIVERGED in epoch ${result.diverged.epoch} (loss ${result.diverged.value})`);
-        ctx.log.warn(`${task} · ${name} · seed ${seed} diverged in epoch ${result.diverged.epoch}; it is reported, not drawn`);
-        return { seed, epochs: result.epochs, diverged: result.diverged, test: null };
-      }
-      const testMetrics = evaluateClassifier(net, result.params, test);
-      tf.dispose(result.params);
-      const last = result.epochs[result.epochs.length - 1]!;
-      progress.end(`train loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(2)}%; test accuracy ${(100 * testMetrics.accuracy).toFixed(2)}%`);
-      return { seed, epochs: result.epochs, diverged: null, test: testMetrics };
-    } finally {
-      tf.dispose(initial);
-    }
-  };
-
-  const tasks: TrainOnTasksData['tasks'] = [];
+  // Which tasks can run: load each present dataset once here to validate it and learn its identity.
+  const present = new Map<DatasetName, Dataset>();
+  const missing = new Map<DatasetName, string>();
   for (const task of config.tasks) {
-    const specs = config.models.map((m): CnnSpec => ({ input: inputShapes[task], blocks: m.blocks, dense: m.dense, classes: 10 }));
-    const describeModels = () =>
-      config.models.map((m, i) => ({ name: m.name, depth: cnnDepth(specs[i]!), parameters: cnnParameterCount(specs[i]!), layers: cnnLayerTable(specs[i]!) }));
-    let dataset;
     try {
-      dataset = loadDataset(task);
+      const dataset = loadDataset(task);
+      present.set(task, dataset);
+      ctx.datasets[task] = dataset.identity;
+      ctx.log.info(`${taskLabels[task]}: ${dataset.source}, identity ${dataset.identity}`);
     } catch (err) {
       if (!(err instanceof DatasetMissingError)) throw err;
       ctx.log.warn(`${taskLabels[task]} is not installed; its part of the report shows a notice instead. ${err.message}`);
       ctx.datasets[task] = 'absent';
-      tasks.push({ id: task, label: taskLabels[task], missing: { message: err.message }, dataset: null, models: describeModels().map((m) => ({ ...m, runs: [] })) });
-      continue;
-    }
-    ctx.datasets[task] = dataset.identity;
-    ctx.log.info(`${taskLabels[task]}: ${dataset.source}, identity ${dataset.identity}`);
-    train = subset(dataset.train, config.trainingSamples, deriveSeed(config.dataSeed, 'train-subset', task));
-    test = subset(dataset.test, config.testSamples, deriveSeed(config.dataSeed, 'test-subset', task));
-    try {
-      // Seeds outermost, so the progress rate (and its ETA) mixes cheap and costly models from the start.
-      const runs: TrainOnTasksData['tasks'][number]['models'][number]['runs'][] = config.models.map(() => []);
-      for (const seed of config.seeds) {
-        config.models.forEach((m, i) => {
-          runIndex += 1;
-          runs[i]!.push(trainOne(task, m.name, specs[i]!, seed, `run ${runIndex}/${totalRuns} ${task} · ${m.name} · seed ${seed}`));
-        });
-      }
-      const models = describeModels().map((m, i) => ({ ...m, runs: runs[i]! }));
-      tasks.push({
-        id: task,
-        label: taskLabels[task],
-        missing: null,
-        dataset: { source: dataset.source, identity: dataset.identity, trainCount: dataset.train.count, testCount: dataset.test.count, shape: inputShapes[task] },
-        models,
-      });
-    } finally {
-      tf.dispose([train.x, train.labels, test.x, test.labels]);
+      missing.set(task, err.message);
     }
   }
+
+  // Seeds before models, so the progress rate (and its ETA) mixes cheap and costly models from the start.
+  const jobs: Job[] = [];
+  for (const task of present.keys()) {
+    for (const seed of config.seeds) config.models.forEach((m, model) => jobs.push({ task, model, seed, label: `${task} · ${m.name} · seed ${seed}` }));
+  }
+  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
+  const batches = Math.ceil(config.trainingSamples / config.batchSize);
+  let runs: Run[];
+  try {
+    runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: config.epochs * batches }), { unit: 'batch', summary });
+  } finally {
+    releaseSubsets();
+  }
+  runs.forEach((r, i) => {
+    const j = jobs[i]!;
+    if (r.diverged) ctx.log.warn(`${j.task} · ${config.models[j.model]!.name} · seed ${j.seed} diverged in epoch ${r.diverged.epoch}; it is reported, not drawn`);
+  });
+
+  const tasks: TrainOnTasksData['tasks'] = config.tasks.map((task) => {
+    const dataset = present.get(task);
+    if (!dataset) {
+      return { id: task, label: taskLabels[task], missing: { message: missing.get(task)! }, dataset: null, models: describeModels(task).map((m) => ({ ...m, runs: [] })) };
+    }
+    return {
+      id: task,
+      label: taskLabels[task],
+      missing: null,
+      dataset: { source: dataset.source, identity: dataset.identity, trainCount: dataset.train.count, testCount: dataset.test.count, shape: inputShapes[task] },
+      models: describeModels(task).map((m, model) => ({
+        ...m,
+        runs: jobs.flatMap((j, i) => (j.task === task && j.model === model ? [runs[i]!] : [])),
+      })),
+    };
+  });
 
   return {
     training: {
