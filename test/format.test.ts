@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { int, percent, sci, seconds } from '../site/src/lib/format.ts';
-import { powerOfTen, thin } from '../site/src/lib/plot.ts';
+import { bucketMeans, powerOfTen } from '../site/src/lib/plot.ts';
 import { median, spread } from '../site/src/lib/stats.ts';
 
 describe('report formatting', () => {
@@ -24,12 +24,16 @@ describe('report formatting', () => {
     expect([1e-4, 2e-4, 1e-3, 0.1, 1, 10, 100].map(powerOfTen)).toEqual(['10⁻⁴', '', '10⁻³', '10⁻¹', '1', '10', '10²']);
   });
 
-  it('thins long series evenly and keeps the last point', () => {
-    expect(thin(5, 10)).toEqual([0, 1, 2, 3, 4]);
-    const t = thin(6000, 300);
-    expect(t.length).toBeLessThanOrEqual(301);
-    expect(t[0]).toBe(0);
-    expect(t[t.length - 1]).toBe(5999);
+  it('downsamples by bucket means placed at each bucket\'s last index', () => {
+    expect(bucketMeans([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([
+      { index: 2, value: 2, size: 3 },
+      { index: 5, value: 5, size: 3 },
+      { index: 6, value: 7, size: 1 },
+    ]);
+    expect(bucketMeans([4, 8], 10)).toEqual([
+      { index: 0, value: 4, size: 1 },
+      { index: 1, value: 8, size: 1 },
+    ]);
   });
 
   it('summarises seeds by median and range', () => {

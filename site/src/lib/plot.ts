@@ -14,13 +14,20 @@ export function renderPlot(options: Plot.PlotOptions): string {
   return node.outerHTML;
 }
 
-/** At most `max` evenly spaced indices of 0..n-1, always including the last. */
-export function thin(n: number, max: number): number[] {
-  if (n <= max) return Array.from({ length: n }, (_, i) => i);
-  const step = Math.ceil(n / max);
-  const out: number[] = [];
-  for (let i = 0; i < n; i += step) out.push(i);
-  if (out[out.length - 1] !== n - 1) out.push(n - 1);
+/**
+ * Downsamples a long series to at most `max` points by averaging consecutive
+ * buckets of equal length; each point is placed at its bucket's last index.
+ * A mean keeps what a sample would alias (e.g. Adam's brief loss spikes).
+ */
+export function bucketMeans(values: readonly number[], max: number): { index: number; value: number; size: number }[] {
+  const size = Math.max(1, Math.ceil(values.length / max));
+  const out: { index: number; value: number; size: number }[] = [];
+  for (let start = 0; start < values.length; start += size) {
+    const end = Math.min(values.length, start + size);
+    let sum = 0;
+    for (let i = start; i < end; i++) sum += values[i]!;
+    out.push({ index: end - 1, value: sum / (end - start), size: end - start });
+  }
   return out;
 }
 
