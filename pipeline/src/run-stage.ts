@@ -8,7 +8,7 @@ import { artifactPath, artifactsRoot, writeArtifact, type Manifest } from './art
 import { selectBackend, type BackendInfo } from './backend.ts';
 import { activeProfile, type Profile } from './config.ts';
 import { codeHash, projectRoot } from './hash.ts';
-import { runJobs as runJobs_, workerCount, type JobInfo, type RunOne } from './pool.ts';
+import { runJobs as runInPool, workerCount, type JobInfo, type RunOne } from './pool.ts';
 import { createLogger, formatDuration, type Logger, type Output } from './progress.ts';
 import { gitState, libraryVersions, loadStageConfig, stageModule, type StageSpec } from './stage.ts';
 import { stageList } from './stages/index.ts';
@@ -50,10 +50,6 @@ export class UsageError extends Error {
 export interface RunStageOptions {
   out?: Output;
   env?: NodeJS.ProcessEnv;
-  /** Write here instead of cache/artifacts/<stage>/artifact.json. */
-  artifactFile?: string;
-  /** Replace the config read from content/experiments (tests use this for tiny runs). */
-  configOverride?: (config: unknown) => unknown;
 }
 
 export async function runStage(name: string, options: RunStageOptions = {}): Promise<{ file: string; manifest: Manifest }> {
@@ -63,10 +59,8 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   const log = createLogger(options.out ?? process.stdout, { prefix: `[${name}]` });
   const t0 = performance.now();
   const profile = activeProfile(env);
-  const loaded = loadStageConfig(spec, profile, env);
-  const config = options.configOverride ? spec.configSchema.parse(options.configOverride(loaded.config)) : loaded.config;
-  const configHash = options.configOverride ? `override-${loaded.hash}` : loaded.hash;
-  log.info(`profile ${profile}, config ${loaded.file} (${configHash})`);
+  const { config, hash: configHash, file: configShown } = loadStageConfig(spec, profile, env);
+  log.info(`profile ${profile}, config ${configShown} (${configHash})`);
 
   const backend = await selectBackend(env.HW1_BACKEND);
   log.info(`backend ${backend.name}: ${backend.detail}`);
@@ -77,7 +71,7 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   const runJobs: StageContext['runJobs'] = (cfg, jobs, info, run) => {
     if (!module.runOne) throw new Error(`stage "${name}" has no runOne to run jobs with`);
     const progress = log.progress(jobs.reduce((s, j) => s + info(j).steps, 0), run.unit);
-    return runJobs_(cfg, jobs, info, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string });
+    return runInPool(cfg, jobs, info, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string });
   };
   const data = await module.run(config, { profile, backend, log, datasets, runJobs });
   const checked = spec.dataSchema.safeParse(data);
@@ -97,7 +91,7 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
     wallTimeSeconds: Math.round(seconds * 1000) / 1000,
     versions: libraryVersions(),
   };
-  const file = options.artifactFile ?? artifactPath(name, artifactsRoot(env));
+  const file = artifactPath(name, artifactsRoot(env));
   writeArtifact(file, { schemaVersion: spec.schemaVersion, manifest, data: checked.data });
   log.info(`done in ${formatDuration(seconds)}: wrote ${relative(projectRoot, file) || file}`);
   return { file, manifest };
