@@ -73,8 +73,23 @@ export function initMlp(spec: MlpSpec, rng: Rng): tf.Tensor[] {
   return params;
 }
 
+/**
+ * tanh whose gradient 1 − tanh² calls this same function, so derivatives of
+ * every order are exact. tfjs 4.22's own tanh gradient reads the saved
+ * output, and second-order gradients through it silently drop terms.
+ */
+export const tanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  // The input must be saved: an unsaved intermediate is disposed before the backward pass runs.
+  save([x]);
+  return {
+    value: tf.tanh(x),
+    gradFunc: (dy: tf.Tensor, [input]: tf.Tensor[]) => tf.mul(dy, tf.sub(1, tf.square(tanh(input!)))),
+  };
+});
+
 function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
-  return activation === 'relu' ? tf.relu(x) : tf.tanh(x);
+  return activation === 'relu' ? tf.relu(x) : tanh(x);
 }
 
 /** Forward pass; x has shape [batch, inputs]. */
