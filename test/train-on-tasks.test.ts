@@ -70,6 +70,9 @@ describe('1-1 train on actual tasks, tiny budget', () => {
     expect(notices.some((n) => n.includes('Fashion-MNIST is not installed') && n.includes('apt-get install dataset-fashion-mnist'))).toBe(true);
     for (const id of ['figure-c-mnist', 'figure-d-mnist']) {
       const fig = doc.getElementById(id)!;
+      // The epoch axis is labelled with whole epochs, each once.
+      const xTicks = [...fig.querySelectorAll('g[aria-label="x-axis tick label"] text')].map((t) => t.textContent);
+      expect(xTicks).toEqual(['1', '2']);
       expect(fig.querySelector('g[aria-description="median per model"]')!.querySelectorAll('path')).toHaveLength(3);
     }
     expect(doc.getElementById('figure-c-fashion-mnist')).toBeNull();
