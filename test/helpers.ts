@@ -1,6 +1,6 @@
 /** Shared test plumbing: temp dirs, running the CLI and building the site as a user would. */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -51,4 +51,57 @@ export function buildSite(out: string, env: NodeJS.ProcessEnv = {}): Result {
     encoding: 'utf8',
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every stage's name, from the registry. */
+export { stageList } from '../pipeline/src/stages/index.ts';
+import { stageList } from '../pipeline/src/stages/index.ts';
+
+function runCliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'pipeline/src/cli.ts'), ...args], { cwd: join(root, 'pipeline'), env: { ...baseEnv(), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * Runs, with their shipped configs and the quick profile, every stage not in
+ * `except`, two at a time, into a fresh artifacts directory: what a site
+ * build needs besides the stage a test is about.
+ */
+export async function quickArtifacts(except: readonly string[] = []): Promise<string> {
+  const dir = tempDir();
+  const names = stageList.map((s) => s.name).filter((n) => !except.includes(n));
+  const queue = [...names];
+  const worker = async (): Promise<void> => {
+    for (let name = queue.shift(); name; name = queue.shift()) {
+      // One worker thread each: two stages already run side by side.
+      const r = await runCliAsync([name], { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: dir, HW1_WORKERS: '1' });
+      if (r.status !== 0) throw new Error(`quick run of ${name} failed:\n${r.stdout}\n${r.stderr}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return dir;
+}
+
+/**
+ * A config directory and an artifacts directory for a site build: each stage
+ * in `own` with the given config text and the artifact from its directory,
+ * every other stage with its shipped config and the artifact from `quickDir`.
+ */
+export function siteWorkspace(quickDir: string, own: ReadonlyArray<{ stage: string; config: string; artifacts: string }> = []): { configDir: string; artifacts: string } {
+  const configDir = tempDir();
+  const artifacts = tempDir();
+  for (const { name } of stageList) {
+    const mine = own.find((o) => o.stage === name);
+    if (mine) writeFileSync(join(configDir, `${name}.yaml`), mine.config);
+    else cpSync(join(root, 'content/experiments', `${name}.yaml`), join(configDir, `${name}.yaml`));
+    const from = join(mine ? mine.artifacts : quickDir, name);
+    if (existsSync(from)) cpSync(from, join(artifacts, name), { recursive: true });
+  }
+  return { configDir, artifacts };
 }

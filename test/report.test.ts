@@ -1,14 +1,14 @@
 /**
  * The whole path as a user runs it: the quick profile of the stage through the
- * CLI, then the site built from its artifact.
+ * CLI, then the site built from its artifact (and the other stages' quick ones).
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../pipeline/src/artifact.ts';
 import { simulateFunction, type SimulateFunctionData } from '../pipeline/src/stages/simulate-function.schema.ts';
-import { buildSite, root, runCli, tempDir, type Result } from './helpers.ts';
+import { buildSite, quickArtifacts, root, runCli, siteWorkspace, tempDir, type Result } from './helpers.ts';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -17,26 +17,11 @@ const median = (xs: number[]) => {
 };
 const configText = readFileSync(join(root, 'content/experiments/simulate-function.yaml'), 'utf8');
 
-/** Runs train-on-tasks on a tiny config into `artifacts`, with that config placed in `configDir` (quick profile). */
-let tasksRun: { artifacts: string; config: string } | undefined;
-function otherStages(artifacts: string | null, configDir: string): void {
-  if (!tasksRun) {
-    const dir = tempDir();
-    const config = readFileSync(join(root, 'content/experiments/train-on-tasks.yaml'), 'utf8')
-      .replace(/\nprofiles:[\s\S]*$/, '\n')
-      .replace(/trainingSamples: \d+/, 'trainingSamples: 128')
-      .replace(/testSamples: \d+/, 'testSamples: 128')
-      .replace(/epochs: \d+/, 'epochs: 1')
-      .replace(/seeds: \[.*\]/, 'seeds: [1]');
-    writeFileSync(join(dir, 'train-on-tasks.yaml'), config);
-    const out = tempDir();
-    const r = runCli(['train-on-tasks'], { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: dir, HW1_ARTIFACTS_DIR: out });
-    if (r.status !== 0) throw new Error(`train-on-tasks failed:\n${r.stdout}\n${r.stderr}`);
-    tasksRun = { artifacts: out, config: join(dir, 'train-on-tasks.yaml') };
-  }
-  if (artifacts) cpSync(join(tasksRun.artifacts, 'train-on-tasks'), join(artifacts, 'train-on-tasks'), { recursive: true });
-  cpSync(tasksRun.config, join(configDir, 'train-on-tasks.yaml'));
-}
+// Every other stage's quick artifact, for the site builds below.
+let quick: string;
+beforeAll(async () => {
+  quick = await quickArtifacts(['simulate-function']);
+});
 
 function read(dir: string) {
   return readArtifact(join(dir, 'simulate-function/artifact.json'), 'simulate-function', simulateFunction.schemaVersion, simulateFunction.dataSchema);
@@ -55,19 +40,17 @@ function marks(figure: Element, description: string): number {
 describe('1-1 simulate a function, quick profile', () => {
   const artifacts = tempDir();
   const out = tempDir();
-  const configDir = tempDir();
+  let ws: { configDir: string; artifacts: string };
   let run: Result;
   let data: SimulateFunctionData;
   let site: Result;
 
   beforeAll(() => {
-    // The real simulate-function config; the site needs every stage's artifact, and the others come from tiny runs.
-    writeFileSync(join(configDir, 'simulate-function.yaml'), configText);
-    otherStages(artifacts, configDir);
-    run = runCli(['simulate-function'], { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: artifacts, HW1_CONFIG_DIR: configDir });
+    run = runCli(['simulate-function'], { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: artifacts });
     if (run.status !== 0) throw new Error(`stage failed:\n${run.stdout}\n${run.stderr}`);
     data = read(artifacts).data;
-    site = buildSite(out, { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: artifacts, HW1_CONFIG_DIR: configDir });
+    ws = siteWorkspace(quick, [{ stage: 'simulate-function', config: configText, artifacts }]);
+    site = buildSite(out, { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: ws.artifacts, HW1_CONFIG_DIR: ws.configDir });
   });
 
   it('logs the backend and per-run progress with an ETA, without control sequences in a pipe', () => {
@@ -147,16 +130,14 @@ describe('1-1 simulate a function, quick profile', () => {
   });
 
   it('refuses to build from an artifact whose config has changed, naming the stage', () => {
-    const changed = tempDir();
-    writeFileSync(join(changed, 'simulate-function.yaml'), configText.replace('    epochs: 600', '    epochs: 601'));
-    otherStages(null, changed);
-    const r = buildSite(tempDir(), { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: artifacts, HW1_CONFIG_DIR: changed });
+    const changed = siteWorkspace(quick, [{ stage: 'simulate-function', config: configText.replace('    epochs: 600', '    epochs: 601'), artifacts }]);
+    const r = buildSite(tempDir(), { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: changed.artifacts, HW1_CONFIG_DIR: changed.configDir });
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/stale artifact for stage "simulate-function": .*simulate-function\.yaml changed since it was computed/);
   });
 
   it('refuses to build the full report from a quick artifact', () => {
-    const r = buildSite(tempDir(), { HW1_PROFILE: 'full', HW1_ARTIFACTS_DIR: artifacts, HW1_CONFIG_DIR: configDir });
+    const r = buildSite(tempDir(), { HW1_PROFILE: 'full', HW1_ARTIFACTS_DIR: ws.artifacts, HW1_CONFIG_DIR: ws.configDir });
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/computed with profile "quick", the report is built with "full"/);
   });
@@ -184,9 +165,7 @@ describe('1-1 simulate a function, small configs', () => {
   it('reports diverging runs and never draws them', () => {
     const configDir = tiny((t) => t.replace('seeds: [1, 2, 3, 4, 5]', 'seeds: [1]').replace('epochs: 6000', 'epochs: 20').replace('learningRate: 0.003', 'learningRate: 1000000'));
     const artifacts = tempDir();
-    const env = { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts, HW1_PROFILE: 'quick' };
-    otherStages(artifacts, configDir);
-    const r = runCli(['simulate-function'], env);
+    const r = runCli(['simulate-function'], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts, HW1_PROFILE: 'quick' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/DIVERGED at epoch \d+ \(loss (NaN|Infinity)\)/);
     expect(r.stdout).toMatch(/warning: .* diverged at epoch \d+; it is reported, not drawn/);
@@ -196,7 +175,8 @@ describe('1-1 simulate a function, small configs', () => {
     for (const f of data.functions) for (const m of f.results) for (const x of m.runs) if (x.diverged) expect(x.prediction).toBeNull();
 
     const out = tempDir();
-    const site = buildSite(out, env);
+    const ws = siteWorkspace(quick, [{ stage: 'simulate-function', config: readFileSync(join(configDir, 'simulate-function.yaml'), 'utf8'), artifacts }]);
+    const site = buildSite(out, { HW1_CONFIG_DIR: ws.configDir, HW1_ARTIFACTS_DIR: ws.artifacts, HW1_PROFILE: 'quick' });
     expect(site.status, site.stderr + site.stdout).toBe(0);
     const doc = page(out);
     for (const f of data.functions) {

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../pipeline/src/artifact.ts';
 import { datasetAvailable } from '../pipeline/src/datasets.ts';
 import { trainOnTasks, type TrainOnTasksData } from '../pipeline/src/stages/train-on-tasks.schema.ts';
-import { buildSite, root, runCli, tempDir, type Result } from './helpers.ts';
+import { buildSite, quickArtifacts, root, runCli, siteWorkspace, tempDir, type Result } from './helpers.ts';
 
 const tiny = (file: string, edits: Record<string, string>) => {
   let text = readFileSync(join(root, 'content/experiments', file), 'utf8').replace(/\nprofiles:[\s\S]*$/, '\n');
@@ -27,14 +27,20 @@ describe('1-1 train on actual tasks, tiny budget', () => {
   const withoutFashion = { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts, HW1_FASHION_MNIST_DIR: emptyDir };
   let run: Result;
   let data: TrainOnTasksData;
+  // The env of a site build: this stage's tiny artifact beside every other stage's quick one.
+  let site: Record<string, string>;
 
-  beforeAll(() => {
-    writeFileSync(join(configDir, 'train-on-tasks.yaml'), tiny('train-on-tasks.yaml', { trainingSamples: '1280', testSamples: '500', epochs: '2', seeds: '[1]' }));
-    writeFileSync(join(configDir, 'simulate-function.yaml'), tiny('simulate-function.yaml', { epochs: '20', seeds: '[1]' }));
+  let quick: string;
+
+  beforeAll(async () => {
+    const config = tiny('train-on-tasks.yaml', { trainingSamples: '1280', testSamples: '500', epochs: '2', seeds: '[1]' });
+    writeFileSync(join(configDir, 'train-on-tasks.yaml'), config);
     run = runCli(['train-on-tasks'], withoutFashion);
     if (run.status !== 0) throw new Error(`stage failed:\n${run.stdout}\n${run.stderr}`);
     data = readArtifact(join(artifacts, 'train-on-tasks/artifact.json'), 'train-on-tasks', trainOnTasks.schemaVersion, trainOnTasks.dataSchema).data;
-    expect(runCli(['simulate-function'], withoutFashion).status).toBe(0);
+    quick = await quickArtifacts(['train-on-tasks']);
+    const ws = siteWorkspace(quick, [{ stage: 'train-on-tasks', config, artifacts }]);
+    site = { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: ws.configDir, HW1_ARTIFACTS_DIR: ws.artifacts };
   });
 
   it('trains every CNN on MNIST: loss falls, accuracy above chance', () => {
@@ -63,8 +69,8 @@ describe('1-1 train on actual tasks, tiny budget', () => {
 
   it('builds the report with a visible notice in place of the missing task', () => {
     const out = tempDir();
-    const site = buildSite(out, withoutFashion);
-    expect(site.status, site.stdout + site.stderr).toBe(0);
+    const built = buildSite(out, { ...site, HW1_FASHION_MNIST_DIR: emptyDir });
+    expect(built.status, built.stdout + built.stderr).toBe(0);
     const doc = parseHTML(readFileSync(join(out, '1-1-train-on-tasks.html'), 'utf8')).document as unknown as Document;
     const notices = [...doc.querySelectorAll('.dataset-missing')].map((n) => n.textContent ?? '');
     expect(notices.some((n) => n.includes('Fashion-MNIST is not installed') && n.includes('apt-get install dataset-fashion-mnist'))).toBe(true);
@@ -80,9 +86,8 @@ describe('1-1 train on actual tasks, tiny budget', () => {
   });
 
   it.runIf(fashionInstalled)('refuses to build once the missing dataset is installed, naming the stage', () => {
-    const { HW1_FASHION_MNIST_DIR: _, ...installed } = withoutFashion;
-    const site = buildSite(tempDir(), installed);
-    expect(site.status).not.toBe(0);
-    expect(site.stdout + site.stderr).toMatch(/stale artifact for stage "train-on-tasks": dataset fashion-mnist has been installed since it was computed/);
+    const built = buildSite(tempDir(), site);
+    expect(built.status).not.toBe(0);
+    expect(built.stdout + built.stderr).toMatch(/stale artifact for stage "train-on-tasks": dataset fashion-mnist has been installed since it was computed/);
   });
 });
