@@ -20,8 +20,8 @@ describe('report formatting', () => {
     expect(percent(0.97625, 2)).toBe('97.63%');
   });
 
-  it('labels only powers of ten on log axes', () => {
-    expect([1e-4, 2e-4, 1e-3, 0.1, 1, 10, 100].map(powerOfTen)).toEqual(['10⁻⁴', '', '10⁻³', '10⁻¹', '1', '10', '10²']);
+  it('labels powers of ten, and their 2s and 5s, on log axes', () => {
+    expect([1e-4, 2e-4, 3e-4, 1e-3, 5e-3, 0.1, 1, 2, 10, 100].map(powerOfTen)).toEqual(['10⁻⁴', '2·10⁻⁴', '', '10⁻³', '5·10⁻³', '10⁻¹', '1', '2', '10', '10²']);
   });
 
   it('downsamples by bucket means placed at each bucket\'s last index', () => {

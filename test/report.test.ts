@@ -129,6 +129,18 @@ describe('1-1 simulate a function, quick profile', () => {
     expect(text).toContain(`profile quick, backend wasm`);
   });
 
+  it('builds section 1-2 from the quick artifacts: Figures E, F, G, H and the error surface, each with marks', () => {
+    const doc = parseHTML(readFileSync(join(out, '1-2-optimization.html'), 'utf8')).document as unknown as Document;
+    for (const id of ['figure-trajectory-layer', 'figure-trajectory-model', 'figure-gradient-norm', 'figure-h', 'figure-error-surface']) {
+      const figure = doc.getElementById(id);
+      expect(figure, id).toBeTruthy();
+      expect(figure!.querySelectorAll('svg').length, id).toBeGreaterThan(0);
+      expect(figure!.querySelectorAll('path, circle').length, id).toBeGreaterThan(3);
+    }
+    // Prose numbers come from the artifact, e.g. how many runs reached the gradient threshold.
+    expect(doc.querySelector('article')!.textContent).toMatch(/Of \d+ runs, \d+ brought ‖∇L‖ below the\s+threshold/);
+  });
+
   it('refuses to build from an artifact whose config has changed, naming the stage', () => {
     const changed = siteWorkspace(quick, [{ stage: 'simulate-function', config: configText.replace('    epochs: 600', '    epochs: 601'), artifacts }]);
     const r = buildSite(tempDir(), { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: changed.artifacts, HW1_CONFIG_DIR: changed.configDir });

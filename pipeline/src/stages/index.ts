@@ -6,5 +6,7 @@
 export const stageList = [
   { name: 'simulate-function', title: '1-1 Simulate a function' },
   { name: 'train-on-tasks', title: '1-1 Train on actual tasks' },
+  { name: 'optimization-process', title: '1-2 Visualize the optimization process' },
+  { name: 'minimal-ratio', title: '1-2 What happens when the gradient is almost zero' },
 ] as const;
 export type StageName = (typeof stageList)[number]['name'];

@@ -6,11 +6,18 @@ import FitPredictionChart from './FitPredictionChart.astro';
 import FitRank from './FitRank.astro';
 import FitRatio from './FitRatio.astro';
 import FitSetup from './FitSetup.astro';
+import GradientNormChart from './GradientNormChart.astro';
+import MinimalRatioChart from './MinimalRatioChart.astro';
+import MinimalRatioSetup from './MinimalRatioSetup.astro';
+import MinimalRatioValue from './MinimalRatioValue.astro';
+import SurfaceChart from './SurfaceChart.astro';
 import TaskChart from './TaskChart.astro';
 import TaskFigures from './TaskFigures.astro';
 import TaskModelTable from './TaskModelTable.astro';
 import TaskRank from './TaskRank.astro';
 import TaskSetup from './TaskSetup.astro';
+import TrajectoryChart from './TrajectoryChart.astro';
+import TrajectorySetup from './TrajectorySetup.astro';
 
 export const components = {
   FitLossChart,
@@ -20,9 +27,16 @@ export const components = {
   FitRank,
   FitRatio,
   FitSetup,
+  GradientNormChart,
+  MinimalRatioChart,
+  MinimalRatioSetup,
+  MinimalRatioValue,
+  SurfaceChart,
   TaskChart,
   TaskFigures,
   TaskModelTable,
   TaskRank,
   TaskSetup,
+  TrajectoryChart,
+  TrajectorySetup,
 };

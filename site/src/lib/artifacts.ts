@@ -8,6 +8,8 @@ import { simulateFunction } from '@hw1/pipeline/stages/simulate-function.schema.
 import type { Artifact } from '@hw1/pipeline/artifact.ts';
 import type { SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
+import { minimalRatioArtifact } from './minimal-ratio.ts';
+import { optimizationProcessArtifact } from './optimization-process.ts';
 
 const cache = new Map<string, unknown>();
 
@@ -26,5 +28,5 @@ export function trainOnTasksArtifact(): Artifact<TrainOnTasksData> {
 
 /** Manifests of every stage, for the front page. */
 export function allManifests() {
-  return [simulateFunctionArtifact().manifest, trainOnTasksArtifact().manifest];
+  return [simulateFunctionArtifact().manifest, trainOnTasksArtifact().manifest, optimizationProcessArtifact().manifest, minimalRatioArtifact().manifest];
 }

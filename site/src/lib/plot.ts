@@ -33,12 +33,18 @@ export function bucketMeans(values: readonly number[], max: number): { index: nu
 
 const superscript = (n: number) => String(n).replace(/[-0-9]/g, (c) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(c)]!);
 
-/** Tick labels for a log axis: powers of ten as 10⁻³, other ticks unlabelled (Plot's default "1m" reads as metres). */
+/**
+ * Tick labels for a log axis: 10⁻³ for powers of ten, 2·10⁻³ and 5·10⁻³ for
+ * the 2s and 5s (so an axis spanning less than a decade still has labels),
+ * nothing for other ticks. Plot's default "1m" reads as metres.
+ */
 export function powerOfTen(value: number): string {
-  const exp = Math.log10(value);
-  if (Math.abs(exp - Math.round(exp)) > 1e-9) return '';
-  const k = Math.round(exp);
-  return k === 0 ? '1' : k === 1 ? '10' : `10${superscript(k)}`;
+  const k = Math.floor(Math.log10(value) + 1e-9);
+  const mantissa = value / 10 ** k;
+  const power = k === 0 ? '1' : k === 1 ? '10' : `10${superscript(k)}`;
+  if (Math.abs(mantissa - 1) < 1e-6) return power;
+  for (const m of [2, 5]) if (Math.abs(mantissa - m) < 1e-6) return k === 0 ? String(m) : `${m}·${power}`;
+  return '';
 }
 
 export { Plot };

@@ -1,0 +1,192 @@
+/**
+ * The "optimization process" artifact and its figures: parameter trajectories
+ * on PCA planes (E, F), gradient norm and loss per step (G) and the error
+ * surface. Render functions take the data, so they can be tested without a
+ * site build, and draw diverged runs never: those become notices.
+ */
+import type { Artifact } from '@hw1/pipeline/artifact.ts';
+import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
+import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
+import { percent } from './format.ts';
+import { bucketMeans, Plot, palette, powerOfTen, renderPlot } from './plot.ts';
+import { median } from './stats.ts';
+
+let cached: Artifact<OptimizationProcessData> | undefined;
+
+export function optimizationProcessArtifact(): Artifact<OptimizationProcessData> {
+  cached ??= loadCurrentArtifact(optimizationProcess);
+  return cached;
+}
+
+export function data(): OptimizationProcessData {
+  return optimizationProcessArtifact().data;
+}
+
+export interface FigureParts {
+  svg: string;
+  caption: string;
+  notes: string[];
+}
+
+export type Scope = 'model' | 'layer';
+
+/** Eight runs: the palette's seven colours and a grey. */
+const runColors = [...palette, '#999999'];
+const runName = (seed: number) => `seed ${seed}`;
+
+export function divergenceNotes(d: OptimizationProcessData): string[] {
+  return d.runs
+    .filter((r) => r.diverged)
+    .map((r) => `Diverged and not drawn: seed ${r.seed}, ${r.diverged!.value} at epoch ${r.diverged!.epoch} (step ${r.diverged!.iteration}).`);
+}
+
+function scopeName(d: OptimizationProcessData, scope: Scope): string {
+  const t = d.training;
+  return scope === 'model' ? `the whole model (${t.parameters} parameters)` : `layer ${t.layer.index} (${t.layer.name}: ${t.layer.parameters} parameters)`;
+}
+
+/** Figures E (one layer) and F (whole model): every run's snapshots on the two components of one PCA over all runs. */
+export function trajectoryFigure(d: OptimizationProcessData, scope: Scope): FigureParts {
+  const t = d.training;
+  const variance = d.pca[scope];
+  const runs = d.runs.filter((r) => !r.diverged && r[scope]);
+  const rows = runs.flatMap((r) => r.snapshotEpochs.map((epoch, k) => ({ run: runName(r.seed), epoch, x: r[scope]!.x[k]!, y: r[scope]!.y[k]! })));
+  const starts = rows.filter((row) => row.epoch === 0);
+  const ends = runs.map((r) => rows.filter((row) => row.run === runName(r.seed)).at(-1)!);
+  const svg =
+    variance && rows.length
+      ? renderPlot({
+          width: 720,
+          height: 520,
+          marginLeft: 60,
+          style: { fontSize: '12px' },
+          x: { label: `PC1 (${percent(variance[0])} of variance) →`, grid: true },
+          y: { label: `↑ PC2 (${percent(variance[1])} of variance)`, grid: true },
+          color: { domain: runs.map((r) => runName(r.seed)), range: runColors, legend: true },
+          r: { range: [1, 5] },
+          marks: [
+            Plot.line(rows, { x: 'x', y: 'y', z: 'run', stroke: 'run', strokeOpacity: 0.5, ariaDescription: 'trajectory per run' }),
+            Plot.dot(rows, { x: 'x', y: 'y', r: 'epoch', fill: 'run', fillOpacity: 0.8, ariaDescription: 'snapshot, sized by epoch' }),
+            Plot.dot(starts, { x: 'x', y: 'y', r: 7, stroke: 'run', strokeWidth: 1.5, ariaDescription: 'start (epoch 0)' }),
+            Plot.text(ends, { x: 'x', y: 'y', text: (row: { epoch: number }) => `${row.epoch}`, dy: -10, fontSize: 10, ariaDescription: 'last epoch' }),
+          ],
+        })
+      : '';
+  const caption =
+    `Trajectories of ${scopeName(d, scope)} during training, ${runs.length} runs (seeds) colored by run. ` +
+    `Parameters recorded every ${t.recordEvery} epochs from epoch 0 to ${t.epochs}, reduced to 2-D by one PCA fitted over all runs' snapshots together. ` +
+    (variance ? `PC1 explains ${percent(variance[0])} of the variance, PC2 ${percent(variance[1])}. ` : '') +
+    `Dots grow with the epoch; a ring marks epoch 0 and the number the last epoch.`;
+  const notes = divergenceNotes(d);
+  if (!variance || rows.length === 0) notes.push('Every run diverged: there is no trajectory to draw.');
+  return { svg, caption, notes };
+}
+
+const POINTS = 400;
+
+/** Per run (diverged ones left out) a series reduced to at most POINTS bucket means, and their median over runs. */
+function iterationRows(d: OptimizationProcessData, metric: 'loss' | 'gradientNorm') {
+  const runs = d.runs.filter((r) => !r.diverged && r.iterations[metric].length > 0);
+  const series = runs.map((r) => ({ run: runName(r.seed), points: bucketMeans(r.iterations[metric], POINTS) }));
+  const each = series.flatMap((s) => s.points.map((p) => ({ run: s.run, iteration: p.index + 1, value: p.value })));
+  const longest = Math.max(0, ...series.map((s) => s.points.length));
+  const medians = Array.from({ length: longest }, (_, k) => {
+    const values = series.flatMap((s) => (k < s.points.length ? [s.points[k]!.value] : []));
+    return { iteration: series.find((s) => k < s.points.length)!.points[k]!.index + 1, value: median(values) };
+  });
+  return { each: each.filter((p) => p.value > 0), medians: medians.filter((p) => p.value > 0), bucket: series[0]?.points[0]?.size ?? 1, runs: runs.length };
+}
+
+/** Figure G: gradient norm (top) and loss (bottom) vs. optimizer step, two panels with one x axis. */
+export function gradientNormFigure(d: OptimizationProcessData): FigureParts {
+  const t = d.training;
+  const norm = iterationRows(d, 'gradientNorm');
+  const loss = iterationRows(d, 'loss');
+  const finished = d.runs.filter((r) => !r.diverged);
+  const steps = Math.max(1, ...finished.map((r) => r.iterations.loss.length));
+  const panel = (rows: ReturnType<typeof iterationRows>, label: string, bottom: boolean) =>
+    renderPlot({
+      width: 720,
+      height: bottom ? 260 : 220,
+      marginLeft: 60,
+      marginBottom: bottom ? 40 : 10,
+      style: { fontSize: '12px' },
+      x: { domain: [1, steps], grid: true, label: bottom ? 'iteration (optimizer step) →' : null, tickFormat: bottom ? undefined : () => '' },
+      y: { type: 'log', label, grid: true, tickFormat: powerOfTen },
+      color: { domain: finished.map((r) => runName(r.seed)), range: runColors, legend: !bottom },
+      marks: [
+        Plot.lineY(rows.each, { x: 'iteration', y: 'value', z: 'run', stroke: 'run', strokeOpacity: 0.35, ariaDescription: 'every run' }),
+        Plot.lineY(rows.medians, { x: 'iteration', y: 'value', stroke: 'currentColor', strokeWidth: 1.75, ariaDescription: 'median over runs' }),
+      ],
+    });
+  const svg = norm.runs ? panel(norm, '↑ gradient norm ‖∇θ L‖₂ (log)', false) + panel(loss, '↑ minibatch loss (MSE, log)', true) : '';
+  const caption =
+    `Top: L2 norm of the full gradient (all ${t.parameters} parameters) at every optimizer step; bottom: the minibatch training loss at the same steps, ` +
+    `${t.optimizer}, learning rate ${t.learningRate}, batch ${t.batchSize} (${t.stepsPerEpoch} steps per epoch), ${t.epochs} epochs. ` +
+    `Thin lines: each of ${norm.runs} runs; thick line: median over runs.` +
+    (norm.bucket > 1 ? ` Each point is the mean over ${norm.bucket} consecutive steps.` : '');
+  const notes = divergenceNotes(d);
+  if (!norm.runs) notes.push('Every run diverged: there is no gradient norm to draw.');
+  return { svg, caption, notes };
+}
+
+/** Log-spaced contour levels between the smallest and largest loss on the grid. */
+function logLevels(values: readonly number[], count: number): number[] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return [];
+  const lo = Math.log10(Math.min(...positive));
+  const hi = Math.log10(Math.max(...positive));
+  if (hi - lo < 1e-12) return [10 ** lo];
+  return Array.from({ length: count }, (_, i) => 10 ** (lo + ((hi - lo) * i) / count));
+}
+
+/** The error surface: filled contours of the loss on the plane, the trajectory projected on top. */
+export function surfaceFigure(d: OptimizationProcessData): FigureParts {
+  const s = d.surface;
+  if (!s) return { svg: '', caption: 'Error surface: not computed.', notes: [...divergenceNotes(d), 'Every run diverged: there is no trained solution to draw the surface around.'] };
+  const { alpha, beta } = s;
+  const da = (alpha.at(-1)! - alpha[0]!) / (alpha.length - 1);
+  const db = (beta.at(-1)! - beta[0]!) / (beta.length - 1);
+  const values = s.loss.flat();
+  const levels = logLevels(values, 8);
+  // Plot passes a scale's legend options on to its legend, though ScaleOptions does not declare them.
+  const legendWidth: Record<string, number> = { width: 520 };
+  const path = s.trajectory.epoch.map((epoch, k) => ({ epoch, a: s.trajectory.alpha[k]!, b: s.trajectory.beta[k]!, loss: s.trajectory.loss[k]! }));
+  const svg = renderPlot({
+    width: 720,
+    height: 560,
+    marginLeft: 60,
+    style: { fontSize: '12px' },
+    x: { label: 'direction 1 (PC1 of the trajectory) →', domain: [alpha[0]! - da / 2, alpha.at(-1)! + da / 2] },
+    y: { label: '↑ direction 2 (PC2 of the trajectory)', domain: [beta[0]! - db / 2, beta.at(-1)! + db / 2] },
+    // A threshold scale: its legend is SVG, while a continuous ramp needs a canvas the build does not have.
+    color: { type: 'threshold', domain: levels, scheme: 'viridis', legend: true, ...legendWidth, label: 'training loss (MSE), log-spaced levels', tickFormat: (v: number) => v.toPrecision(2) },
+    r: { range: [1, 4.5] },
+    marks: [
+      // Samples sit at cell centres: the grid spans half a step beyond the outer samples.
+      Plot.contour(values, {
+        width: alpha.length,
+        height: beta.length,
+        x1: alpha[0]! - da / 2,
+        x2: alpha.at(-1)! + da / 2,
+        y1: beta[0]! - db / 2,
+        y2: beta.at(-1)! + db / 2,
+        fill: Plot.identity,
+        stroke: 'white',
+        strokeOpacity: 0.35,
+        thresholds: levels,
+        ariaDescription: 'loss contours',
+      }),
+      Plot.line(path, { x: 'a', y: 'b', stroke: 'white', strokeWidth: 1.5, ariaDescription: 'trajectory' }),
+      Plot.dot(path, { x: 'a', y: 'b', r: 'epoch', fill: 'white', stroke: 'black', strokeWidth: 0.5, ariaDescription: 'snapshot, sized by epoch' }),
+      Plot.dot([path[0]!], { x: 'a', y: 'b', r: 7, stroke: 'white', strokeWidth: 1.5, ariaDescription: 'start (epoch 0)' }),
+      Plot.dot([{ a: 0, b: 0 }], { x: 'a', y: 'b', symbol: 'star', r: 8, fill: 'white', stroke: 'black', ariaDescription: 'trained solution' }),
+    ],
+  });
+  const caption =
+    `Error surface: training loss on the plane through the trained parameters of seed ${s.seed} (star), spanned by ${s.directions} ` +
+    `(PC1 ${percent(s.explainedVariance[0])}, PC2 ${percent(s.explainedVariance[1])} of that trajectory's variance), on a ${alpha.length}×${beta.length} grid. ` +
+    `White line: the trajectory projected onto the plane, dots growing with the epoch, a ring at epoch 0. ` +
+    `The loss along the actual trajectory fell from ${s.trajectory.loss[0]!.toExponential(2)} to ${s.trajectory.loss.at(-1)!.toExponential(2)}; off the plane, the projected points need not sit at the contour's value.`;
+  return { svg, caption, notes: divergenceNotes(d) };
+}
