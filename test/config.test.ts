@@ -73,7 +73,7 @@ describe('experiment configs', () => {
 
   it('rejects models whose parameter counts differ by more than the allowed spread', () => {
     const err = configError(valid.replace('hidden: [192]', 'hidden: [300]'));
-    expect(err.message).toMatch(/models: expected parameter counts within 2\.0% of each other, got shallow=901/);
+    expect(err.message).toMatch(/models: expected parameter counts within 2% of each other, got shallow=901/);
   });
 
   it('rejects out-of-range numbers and unknown functions', () => {
@@ -101,6 +101,27 @@ describe('a stage with a bad config', () => {
       expect(existsSync(join(artifacts, 'simulate-function'))).toBe(false);
     });
   }
+
+  it('reports a bad environment variable or data file as a message, not a stack trace', () => {
+    const artifacts = tempDir();
+    const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+      [['simulate-function'], { HW1_PROFILE: 'quick', HW1_BACKEND: 'gpu' }, /^error: HW1_BACKEND="gpu" is not a backend; expected one of tensorflow, wasm, cpu\n$/],
+      [['simulate-function'], { HW1_PROFILE: 'quick', HW1_WORKERS: 'two' }, /^error: HW1_WORKERS="two" is not a positive integer\n$/],
+    ];
+    // Fashion-MNIST files that exist but are truncated: a corrupt dataset, not a missing one.
+    const corrupt = tempDir();
+    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+      writeFileSync(join(corrupt, name), Buffer.from([0, 0, 8, 3, 0, 0]));
+    }
+    cases.push([['train-on-tasks'], { HW1_PROFILE: 'quick', HW1_FASHION_MNIST_DIR: corrupt }, new RegExp(`^error: ${corrupt}/train-images-idx3-ubyte: .*\\n$`)]);
+    for (const [args, env, expected] of cases) {
+      const r = runCli(args, { ...env, HW1_ARTIFACTS_DIR: artifacts });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+    expect(existsSync(join(artifacts, 'train-on-tasks'))).toBe(false);
+  });
 
   it('explains usage errors', () => {
     expect(runCli(['no-such-stage']).stderr).toMatch(/unknown stage "no-such-stage"; expected one of simulate-function/);

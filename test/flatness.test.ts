@@ -5,14 +5,13 @@ import { symmetricEigenvalues } from '../pipeline/src/eigen.ts';
 import { flattenParams, gradientOf, hessianVectorProduct, unflatten } from '../pipeline/src/hessian.ts';
 import { alphaGrid, interpolate } from '../pipeline/src/interpolate.ts';
 import { initMlp, layerSizes, mlp, type Activation, type MlpSpec } from '../pipeline/src/mlp.ts';
-import { createRng, type Rng } from '../pipeline/src/random.ts';
+import { createRng } from '../pipeline/src/random.ts';
 import { probabilityJacobians, sensitivity } from '../pipeline/src/sensitivity.ts';
 import { crossEntropyLoss, exp, logSumExp, powerIteration, topHessianEigenvalue } from '../pipeline/src/sharpness.ts';
+import { act, actPrime, fromEigenvalues, matVec, randomVector, relativeError } from './linear-algebra64.ts';
 
 // ---- float64 reference, no tfjs: MLP forward pass, softmax, cross-entropy and its hand-written backprop ----
 
-const act = (a: Activation, z: number): number => (a === 'relu' ? Math.max(z, 0) : Math.tanh(z));
-const actPrime = (a: Activation, z: number): number => (a === 'relu' ? (z > 0 ? 1 : 0) : 1 - Math.tanh(z) ** 2);
 
 interface Layer {
   nIn: number;
@@ -99,16 +98,6 @@ function referenceHvp(problem: CeProblem, v: Float64Array, step = 1e-5): Float64
   return plus.map((g, i) => (g - minus[i]!) / (2 * step));
 }
 
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i]! - expected[i]!) ** 2;
-    norm += expected[i]! ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
 function makeCeProblem(activation: Activation, seed = 11): CeProblem {
   const spec: MlpSpec = { inputs: 2, hidden: [4], outputs: 3, activation };
   const rng = createRng(seed);
@@ -127,35 +116,6 @@ function toTf(problem: CeProblem) {
   const labels = tf.tensor1d(problem.labels, 'int32');
   const theta = tf.tensor1d(Float32Array.from(problem.theta));
   return { loss: crossEntropyLoss(problem.spec, x, labels), theta, dispose: () => tf.dispose([x, labels, theta]) };
-}
-
-function randomVector(n: number, rng: Rng): Float64Array {
-  return Float64Array.from({ length: n }, () => Math.fround(rng.normal()));
-}
-
-function matVec(m: Float64Array, v: ArrayLike<number>): Float64Array {
-  const n = v.length;
-  return Float64Array.from({ length: n }, (_, i) => {
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += m[i * n + j]! * v[j]!;
-    return sum;
-  });
-}
-
-/** Q·diag(λ)·Qᵀ with Q a product of Householder reflections. */
-function fromEigenvalues(lambdas: readonly number[], rng: Rng): Float64Array {
-  const n = lambdas.length;
-  let q = Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
-  for (let r = 0; r < n; r++) {
-    const u = randomVector(n, rng);
-    const uu = u.reduce((s, v) => s + v * v, 0);
-    const qu = matVec(q, u);
-    q = q.map((v, k) => v - (2 * qu[Math.floor(k / n)]! * u[k % n]!) / uu);
-  }
-  return Float64Array.from({ length: n * n }, (_, k) => {
-    const [i, j] = [Math.floor(k / n), k % n];
-    return lambdas.reduce((s, l, m) => s + q[i * n + m]! * l * q[j * n + m]!, 0);
-  });
 }
 
 beforeAll(async () => {

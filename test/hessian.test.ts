@@ -13,7 +13,8 @@ import {
   type Loss,
 } from '../pipeline/src/hessian.ts';
 import { initMlp, layerSizes, type Activation, type MlpSpec } from '../pipeline/src/mlp.ts';
-import { createRng, type Rng } from '../pipeline/src/random.ts';
+import { createRng } from '../pipeline/src/random.ts';
+import { act, actPrime, fromEigenvalues, matVec, randomVector, relativeError } from './linear-algebra64.ts';
 
 // ---- float64 reference, no tfjs: forward pass, hand-written backprop, Hessian by differences of the gradient ----
 
@@ -24,8 +25,6 @@ interface Problem {
   y: Float64Array;
 }
 
-const act = (a: Activation, z: number): number => (a === 'relu' ? Math.max(z, 0) : Math.tanh(z));
-const actPrime = (a: Activation, z: number): number => (a === 'relu' ? (z > 0 ? 1 : 0) : 1 - Math.tanh(z) ** 2);
 
 /** Loss and gradient of the MLP's mean squared error, with one input and one output per sample. */
 function referenceLossAndGradient({ spec, theta, x, y }: Problem): { loss: number; gradient: Float64Array } {
@@ -88,25 +87,6 @@ function referenceHessian(problem: Problem, step = 1e-5): Float64Array {
   return h.map((_, k) => (h[k]! + h[(k % n) * n + Math.floor(k / n)]!) / 2);
 }
 
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i]! - expected[i]!) ** 2;
-    norm += expected[i]! ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
-function matVec(m: Float64Array, v: ArrayLike<number>): Float64Array {
-  const n = v.length;
-  return Float64Array.from({ length: n }, (_, i) => {
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += m[i * n + j]! * v[j]!;
-    return sum;
-  });
-}
-
 // ---- a small problem seen identically by tfjs (float32) and the reference (float64) ----
 
 function makeProblem(activation: Activation, seed = 7): Problem {
@@ -147,31 +127,6 @@ function toTf(problem: Problem, forward: 'second-order' | 'tf.tanh' = 'second-or
       ? mlpLoss(problem.spec, x, y)
       : (t) => tf.mean(tf.squaredDifference(plainTanhMlp(unflatten(t, problem.spec), x), y));
   return { loss, theta, dispose: () => tf.dispose([x, y, theta]) };
-}
-
-function randomVector(n: number, rng: Rng): Float64Array {
-  return Float64Array.from({ length: n }, () => Math.fround(rng.normal()));
-}
-
-/** Product of Householder reflections I − 2uuᵀ/uᵀu: a random orthogonal matrix. */
-function randomOrthogonal(n: number, rng: Rng): Float64Array {
-  let q = Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
-  for (let r = 0; r < n; r++) {
-    const u = randomVector(n, rng);
-    const uu = u.reduce((s, v) => s + v * v, 0);
-    const qu = matVec(q, u);
-    q = q.map((v, k) => v - (2 * qu[Math.floor(k / n)]! * u[k % n]!) / uu);
-  }
-  return q;
-}
-
-function fromEigenvalues(lambdas: readonly number[], rng: Rng): Float64Array {
-  const n = lambdas.length;
-  const q = randomOrthogonal(n, rng);
-  return Float64Array.from({ length: n * n }, (_, k) => {
-    const [i, j] = [Math.floor(k / n), k % n];
-    return lambdas.reduce((s, l, m) => s + q[i * n + m]! * l * q[j * n + m]!, 0);
-  });
 }
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { InputError } from './errors.ts';
 import { projectRoot } from './hash.ts';
 
 export const ARTIFACT_FILE = 'artifact.json';
@@ -80,12 +81,8 @@ export function writeArtifact<D>(file: string, artifact: Artifact<D>): void {
   removeLeftovers(file);
 }
 
-export class ArtifactError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArtifactError';
-  }
-}
+/** A missing, corrupt or stale artifact: the fix is to run the stage it names. */
+export class ArtifactError extends InputError {}
 
 /** Reads and validates an artifact; every failure names the file and the stage to run. */
 export function readArtifact<S extends z.ZodType>(

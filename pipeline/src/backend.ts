@@ -5,6 +5,7 @@
  * names one explicitly; then failing to load it is an error, not a fallback.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InputError } from './errors.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -53,12 +54,12 @@ export async function selectBackend(requested: string | undefined = process.env.
   await import('@tensorflow/tfjs-backend-cpu');
   if (requested) {
     if (!(backendNames as readonly string[]).includes(requested)) {
-      throw new Error(`HW1_BACKEND="${requested}" is not a backend; expected one of ${backendNames.join(', ')}`);
+      throw new InputError(`HW1_BACKEND="${requested}" is not a backend; expected one of ${backendNames.join(', ')}`);
     }
     try {
       return await load(requested as BackendName);
     } catch (err) {
-      throw new Error(`HW1_BACKEND=${requested} was requested but cannot be loaded: ${(err as Error).message}`);
+      throw new InputError(`HW1_BACKEND=${requested} was requested but cannot be loaded: ${(err as Error).message}`);
     }
   }
   const failures: string[] = [];

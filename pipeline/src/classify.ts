@@ -4,7 +4,7 @@
  * at once; and evaluation of a trained classifier.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Divergence } from './train.ts';
+import { firstNonFinite, type Divergence } from './divergence.ts';
 
 /** Labelled images for classification: x is [n, h, w, c] float32 in [0, 1], labels are class indices. */
 export interface LabelledImages {
@@ -74,8 +74,9 @@ export function trainClassifier(
           hitsTensor!.dispose();
           return values;
         });
-        if (!Number.isFinite(lossValue!)) {
-          diverged = { epoch, value: Number.isNaN(lossValue) ? 'NaN' : lossValue! > 0 ? 'Infinity' : '-Infinity' };
+        const bad = firstNonFinite([lossValue!]);
+        if (bad) {
+          diverged = { epoch, value: bad };
           break;
         }
         lossSum += lossValue! * idx.length;

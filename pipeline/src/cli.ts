@@ -2,7 +2,8 @@
  * Command line: `npm run stage -- <name>` runs one stage. Turbo calls the same
  * entry through the `stage:<name>` scripts of this package.
  */
-import { ConfigError, profiles } from './config.ts';
+import { profiles } from './config.ts';
+import { InputError } from './errors.ts';
 import { backendNames } from './backend.ts';
 import { runStage, UsageError } from './run-stage.ts';
 import { stageList } from './stages/index.ts';
@@ -21,7 +22,8 @@ Environment:
   HW1_BACKEND        ${backendNames.join(' | ')} (default: the first that loads, in that order)
   HW1_ARTIFACTS_DIR  where artifacts go (default cache/artifacts)
 
-Exit status: 0 done, 1 the stage failed, 2 bad usage or an invalid config.
+Exit status: 0 done, 1 the stage failed, 2 bad input (usage, config, environment
+variable or data file; the message says which).
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -39,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof InputError) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exit(2);
     }

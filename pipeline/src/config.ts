@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
+import { InputError } from './errors.ts';
 import { hashJson } from './hash.ts';
 
 export const profiles = ['full', 'quick'] as const;
@@ -29,7 +30,7 @@ export interface ConfigIssue {
   line?: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   readonly file: string;
   readonly issues: ConfigIssue[];
   constructor(file: string, issues: ConfigIssue[]) {
@@ -39,7 +40,6 @@ export class ConfigError extends Error {
           .map((i) => `  ${file}${i.line ? `:${i.line}` : ''}: ${i.path.length ? `${formatPath(i.path)}: ` : ''}${i.message}`)
           .join('\n'),
     );
-    this.name = 'ConfigError';
     this.file = file;
     this.issues = issues;
   }
@@ -193,4 +193,31 @@ export function loadConfig<S extends z.ZodType>(
     });
     throw new ConfigError(displayName, issues);
   }
+}
+
+/** A model's short name in figures and tables. */
+export const modelName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
+
+/** Flags every repeated name in `items`, at `path`[i].name. */
+export function checkUniqueNames(items: ReadonlyArray<{ name: string }>, path: Array<string | number>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `duplicate model name "${item.name}"` });
+    seen.add(item.name);
+  });
+}
+
+/** Flags parameter counts whose spread (max − min) / min exceeds `maxSpread`; `where` names the input shape if it matters. */
+export function checkParameterSpread(names: readonly string[], counts: readonly number[], maxSpread: number, ctx: z.RefinementCtx, where = ''): void {
+  const min = Math.min(...counts);
+  const max = Math.max(...counts);
+  if ((max - min) / min <= maxSpread) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['models'],
+    message:
+      `expected parameter counts within ${+(maxSpread * 100).toFixed(1)}% of each other${where}, got ` +
+      names.map((n, i) => `${n}=${counts[i]}`).join(', ') +
+      ` (spread ${(((max - min) / min) * 100).toFixed(1)}%)`,
+  });
 }

@@ -7,6 +7,7 @@
  * the gradient of ½‖g‖². A step is kept only if ‖g‖ drops. Needs the
  * Hessian's small eigenvalues, so g and H come in float64 (mlp-float64.ts).
  */
+import { firstNonFinite, type NonFinite } from './divergence.ts';
 import { solvePositiveDefinite } from './cholesky.ts';
 
 /** A twice-differentiable function of θ, evaluated in float64. */
@@ -45,7 +46,7 @@ export interface CriticalPointSearch {
   acceptedSteps: number;
   stop: CriticalPointStop;
   /** The first non-finite value met (gradient or Hessian), if any. */
-  nonFinite: { step: number; value: 'NaN' | 'Infinity' | '-Infinity' } | null;
+  nonFinite: { step: number; value: NonFinite } | null;
 }
 
 const minDamping = 1e-15;
@@ -56,14 +57,6 @@ export function norm(v: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
-function firstNonFinite(values: ArrayLike<number>): 'NaN' | 'Infinity' | '-Infinity' | null {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) return 'NaN';
-    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-  }
-  return null;
-}
 
 /** H² (H symmetric) and −H·g. */
 function normalEquations(h: Float64Array, g: Float64Array): { h2: Float64Array; rhs: Float64Array } {

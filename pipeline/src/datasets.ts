@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from './artifact.ts';
+import { InputError } from './errors.ts';
 import { CIFAR_BATCH_RECORDS, CIFAR_CHANNELS, CIFAR_CLASSES, CIFAR_SIDE, readCifarBatches } from './cifar.ts';
 import { projectRoot, sha256 } from './hash.ts';
 import { readIdxPair } from './idx.ts';
@@ -52,11 +53,10 @@ export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 const idxFileNames = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 const cifarFileNames = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
 
-export class DatasetMissingError extends Error {
+export class DatasetMissingError extends InputError {
   readonly dataset: DatasetName;
   constructor(dataset: DatasetName, searched: string[], howToGet: string) {
     super(`dataset "${dataset}" is missing; looked in:\n${searched.map((s) => `  ${s}\n`).join('')}To get it: ${howToGet}`);
-    this.name = 'DatasetMissingError';
     this.dataset = dataset;
   }
 }

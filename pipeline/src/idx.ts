@@ -9,12 +9,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { InputError } from './errors.ts';
 
-export class DatasetError extends Error {
+export class DatasetError extends InputError {
   readonly file: string;
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'DatasetError';
     this.file = file;
   }
 }

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend.ts';
+import { InputError } from './errors.ts';
 import type { Progress } from './progress.ts';
 
 /** How a stage module runs one job; `report` takes the step (1-based) and a metric to show. */
@@ -31,7 +32,7 @@ export interface PoolOptions {
 export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
   if (env.HW1_WORKERS === undefined || env.HW1_WORKERS === '') return availableParallelism();
   const n = Number(env.HW1_WORKERS);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`HW1_WORKERS="${env.HW1_WORKERS}" is not a positive integer`);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`HW1_WORKERS="${env.HW1_WORKERS}" is not a positive integer`);
   return n;
 }
 

@@ -4,12 +4,7 @@
  * diverges (NaN or ±Inf) stops at once and says when.
  */
 import * as tf from '@tensorflow/tfjs';
-
-export interface Divergence {
-  /** 1-based epoch whose loss was not finite. */
-  epoch: number;
-  value: 'NaN' | 'Infinity' | '-Infinity';
-}
+import { firstNonFinite, type Divergence } from './divergence.ts';
 
 export interface RegressionRun {
   /** Training loss after each epoch (losses[k] is the loss at the start of epoch k+1's update). */
@@ -42,8 +37,9 @@ export function trainRegression(
       const lossTensor = optimizer.minimize(() => tf.mean(tf.squaredDifference(model(vars, x), y)) as tf.Scalar, true);
       const loss = lossTensor!.dataSync()[0]!;
       lossTensor!.dispose();
-      if (!Number.isFinite(loss)) {
-        diverged = { epoch, value: Number.isNaN(loss) ? 'NaN' : loss > 0 ? 'Infinity' : '-Infinity' };
+      const bad = firstNonFinite([loss]);
+      if (bad) {
+        diverged = { epoch, value: bad };
         break;
       }
       losses.push(loss);

@@ -5,6 +5,7 @@
  * and every `recordEvery` epochs a snapshot of the flattened parameters.
  */
 import * as tf from '@tensorflow/tfjs';
+import { firstNonFinite, type NonFinite } from './divergence.ts';
 import { flattenParams } from './hessian.ts';
 import { permutation, type Rng } from './random.ts';
 
@@ -26,7 +27,7 @@ export interface TrajectoryDivergence {
   epoch: number;
   /** 1-based optimizer step whose loss or gradient norm was not finite. */
   iteration: number;
-  value: 'NaN' | 'Infinity' | '-Infinity';
+  value: NonFinite;
 }
 
 export interface TrajectoryRun {
@@ -44,8 +45,6 @@ type Model = (params: readonly tf.Tensor[], x: tf.Tensor2D) => tf.Tensor2D;
 export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
   return name === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
 }
-
-const nonFinite = (x: number): TrajectoryDivergence['value'] => (Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity');
 
 export function trainWithTrajectory(model: Model, initial: readonly tf.Tensor[], x: tf.Tensor2D, y: tf.Tensor2D, options: TrajectoryOptions): TrajectoryRun {
   // Unnamed variables get unique names, so runs in one thread never collide.
@@ -76,8 +75,9 @@ export function trainWithTrajectory(model: Model, initial: readonly tf.Tensor[],
           if (Number.isFinite(read[0]) && Number.isFinite(read[1])) optimizer.applyGradients(grads);
           return [read[0]!, read[1]!];
         });
-        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-          run.diverged = { epoch, iteration: run.iterationLoss.length + 1, value: nonFinite(Number.isFinite(loss) ? norm : loss) };
+        const bad = firstNonFinite([loss, norm]);
+        if (bad) {
+          run.diverged = { epoch, iteration: run.iterationLoss.length + 1, value: bad };
           break;
         }
         run.iterationLoss.push(loss);

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { findCriticalPoint, norm } from '../critical-point.ts';
+import { firstNonFinite } from '../divergence.ts';
 import { minimalRatio, symmetricEigenvalues } from '../eigen.ts';
 import { flattenParams } from '../hessian.ts';
 import { mlpObjective64 } from '../mlp-float64.ts';
@@ -31,10 +32,6 @@ function trainingData(config: MinimalRatioConfig): { xs: number[]; ys: number[] 
   const rng = createRng(deriveSeed(config.baseSeed, 'data'));
   const xs = Array.from({ length: config.trainingPoints }, () => rng.next());
   return { xs, ys: xs.map(targets[config.target].f) };
-}
-
-function nonFinite(value: number): 'NaN' | 'Infinity' | '-Infinity' {
-  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
 
 /** Phase 1 with tfjs (float32 Adam); the parameters it ends at, as float64. */
@@ -67,8 +64,9 @@ export function runOne(config: MinimalRatioConfig, job: Job, report: (step: numb
   const start = phase1(config, job.seed, xs, ys, report);
   const phase1Loss = objective.loss(start.theta);
   const phase1GradientNorm = norm(objective.gradient(start.theta));
-  if (start.diverged || !Number.isFinite(phase1Loss) || !Number.isFinite(phase1GradientNorm)) {
-    const diverged = start.diverged ?? { epoch: config.phase1.epochs, value: nonFinite(Number.isFinite(phase1Loss) ? phase1GradientNorm : phase1Loss) };
+  const phase1Bad = firstNonFinite([phase1Loss, phase1GradientNorm]);
+  if (start.diverged || phase1Bad) {
+    const diverged = start.diverged ?? { epoch: config.phase1.epochs, value: phase1Bad! };
     return { ...base, ...empty, diverged: { phase: 'phase 1', step: diverged.epoch, value: diverged.value }, phase1Loss: null, phase1GradientNorm: null, stop: 'diverged' };
   }
 
@@ -80,7 +78,8 @@ export function runOne(config: MinimalRatioConfig, job: Job, report: (step: numb
   const phase2 = { phase1Loss, phase1GradientNorm, phase2Steps: search.steps, phase2AcceptedSteps: search.acceptedSteps, stop: search.stop };
   const h = search.nonFinite ? null : objective.hessian(search.theta);
   const loss = objective.loss(search.theta);
-  const bad = search.nonFinite ?? (h && h.some((v) => !Number.isFinite(v)) ? { step: search.steps, value: 'NaN' as const } : null) ?? (Number.isFinite(loss) ? null : { step: search.steps, value: nonFinite(loss) });
+  const value = h ? (firstNonFinite(h) ?? firstNonFinite([loss])) : null;
+  const bad = search.nonFinite ?? (value ? { step: search.steps, value } : null);
   if (bad || !h) {
     return { ...base, ...empty, ...phase2, stop: 'diverged', diverged: { phase: 'phase 2', step: bad?.step ?? search.steps, value: bad?.value ?? 'NaN' } };
   }

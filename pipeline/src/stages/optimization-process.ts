@@ -6,6 +6,7 @@
  * one trained solution.
  */
 import * as tf from '@tensorflow/tfjs';
+import { firstNonFinite } from '../divergence.ts';
 import { parameterShapes, unflatten } from '../hessian.ts';
 import { initMlp, mlp, parameterCount, type MlpSpec } from '../mlp.ts';
 import { pca2 } from '../pca.ts';
@@ -64,9 +65,10 @@ export function runOne(config: OptimizationProcessConfig, job: Job, report: (epo
       onEpoch: (epoch, loss) => report(epoch, `loss ${loss.toExponential(2)}`),
     });
     const finalLoss = run.diverged ? null : lossAt(config, x, y)(run.snapshots.at(-1)!);
-    if (finalLoss !== null && !Number.isFinite(finalLoss)) {
+    const bad = finalLoss === null ? null : firstNonFinite([finalLoss]);
+    if (bad) {
       // The last update itself blew up: as unusable as a run that diverged earlier.
-      return { ...run, seed: job.seed, finalLoss: null, diverged: { epoch: config.epochs, iteration: run.iterationLoss.length, value: Number.isNaN(finalLoss) ? 'NaN' : 'Infinity' } };
+      return { ...run, seed: job.seed, finalLoss: null, diverged: { epoch: config.epochs, iteration: run.iterationLoss.length, value: bad } };
     }
     return { ...run, seed: job.seed, finalLoss };
   } finally {

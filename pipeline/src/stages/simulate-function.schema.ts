@@ -1,12 +1,13 @@
 /** 1-1 Deep vs shallow, "Simulate a function": config and artifact schemas. */
 import { z } from 'zod';
+import { checkParameterSpread, checkUniqueNames, modelName } from '../config.ts';
 import { parameterCount } from '../mlp.ts';
 import type { StageSpec } from '../stage.ts';
 import { targetIds } from '../targets.ts';
 
 const modelSchema = z.strictObject({
   /** Short name used in figures and tables. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes'),
+  name: modelName,
   /** Widths of the hidden layers, input side first. */
   hidden: z.array(z.int().positive()).min(1),
 });
@@ -27,11 +28,7 @@ export const configSchema = z
     gridPoints: z.int().min(2),
   })
   .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.models.forEach((m, i) => {
-      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"` });
-      names.add(m.name);
-    });
+    checkUniqueNames(config.models, ['models'], ctx);
     if (new Set(config.functions).size !== config.functions.length) {
       ctx.addIssue({ code: 'custom', path: ['functions'], message: 'each function may appear once' });
     }
@@ -39,18 +36,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['models'], message: 'expected models of at least two different depths' });
     }
     const counts = config.models.map((m) => parameterCount({ inputs: 1, outputs: 1, hidden: m.hidden, activation: config.activation }));
-    const min = Math.min(...counts);
-    const max = Math.max(...counts);
-    if ((max - min) / min > config.maxParameterSpread) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['models'],
-        message:
-          `expected parameter counts within ${(config.maxParameterSpread * 100).toFixed(1)}% of each other, got ` +
-          config.models.map((m, i) => `${m.name}=${counts[i]}`).join(', ') +
-          ` (spread ${(((max - min) / min) * 100).toFixed(1)}%)`,
-      });
-    }
+    checkParameterSpread(config.models.map((m) => m.name), counts, config.maxParameterSpread, ctx);
   });
 export type SimulateFunctionConfig = z.output<typeof configSchema>;
 

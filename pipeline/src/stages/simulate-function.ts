@@ -3,6 +3,7 @@
  * nearly equal size and different depth fit one-dimensional functions.
  */
 import * as tf from '@tensorflow/tfjs';
+import { firstNonFinite } from '../divergence.ts';
 import { initMlp, layerTable, mlp, parameterCount, type MlpSpec } from '../mlp.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
@@ -55,9 +56,9 @@ export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch:
     const gridLoss = meanSquaredError(net, result.params, gx, gy);
     const prediction = tf.tidy(() => Array.from(net(result.params, gx).dataSync()));
     tf.dispose(result.params);
-    if (![finalLoss, gridLoss, ...prediction].every(Number.isFinite)) {
+    const value = firstNonFinite([finalLoss, gridLoss, ...prediction]);
+    if (value) {
       // The last update itself blew up: the trained model is as unusable as a diverged run.
-      const value = Number.isNaN(finalLoss) || Number.isNaN(gridLoss) ? 'NaN' : 'Infinity';
       return { seed, losses: result.losses, diverged: { epoch: config.epochs, value }, finalLoss: null, gridLoss: null, prediction: null };
     }
     return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };

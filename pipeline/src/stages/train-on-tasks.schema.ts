@@ -1,6 +1,7 @@
 /** 1-1 Deep vs shallow, "Train on actual tasks": config and artifact schemas. */
 import { z } from 'zod';
 import { cnnParameterCount } from '../cnn.ts';
+import { checkParameterSpread, checkUniqueNames, modelName } from '../config.ts';
 import { datasetNames } from '../datasets.ts';
 import type { StageSpec } from '../stage.ts';
 
@@ -12,7 +13,7 @@ export const inputShapes: Record<(typeof datasetNames)[number], [number, number,
 };
 
 const modelSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes'),
+  name: modelName,
   /** Output channels of the 3×3 convolutions, grouped in blocks that each end with a 2×2 max pool. */
   blocks: z.array(z.array(z.int().positive()).min(1)).min(1),
   /** Hidden dense widths after flattening (the 10-way output layer is implied). */
@@ -38,11 +39,7 @@ export const configSchema = z
     seeds: z.array(z.int().nonnegative()).min(1),
   })
   .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.models.forEach((m, i) => {
-      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${m.name}"` });
-      names.add(m.name);
-    });
+    checkUniqueNames(config.models, ['models'], ctx);
     if (new Set(config.tasks).size !== config.tasks.length) ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'each task may appear once' });
     const depth = (m: (typeof config.models)[number]) => m.blocks.flat().length + m.dense.length;
     if (new Set(config.models.map(depth)).size < config.models.length) {
@@ -53,18 +50,7 @@ export const configSchema = z
     }
     for (const task of new Set(config.tasks)) {
       const counts = config.models.map((m) => cnnParameterCount({ input: inputShapes[task], blocks: m.blocks, dense: m.dense, classes: 10 }));
-      const min = Math.min(...counts);
-      const max = Math.max(...counts);
-      if ((max - min) / min > config.maxParameterSpread) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['models'],
-          message:
-            `expected parameter counts within ${(config.maxParameterSpread * 100).toFixed(0)}% of each other on ${task}, got ` +
-            config.models.map((m, i) => `${m.name}=${counts[i]}`).join(', ') +
-            ` (spread ${(((max - min) / min) * 100).toFixed(1)}%)`,
-        });
-      }
+      checkParameterSpread(config.models.map((m) => m.name), counts, config.maxParameterSpread, ctx, ` on ${task}`);
     }
   });
 export type TrainOnTasksConfig = z.output<typeof configSchema>;

@@ -35,14 +35,21 @@ interface Job {
 
 type Run = TrainOnTasksData['tasks'][number]['models'][number]['runs'][number];
 
-// Each thread loads a task's subsets once and keeps them for the runs it is given.
+// Each thread loads a dataset and its subsets once and keeps them for the runs it is given.
+const datasets = new Map<DatasetName, Dataset>();
 const subsets = new Map<string, { train: LabelledImages; test: LabelledImages }>();
+
+function datasetOf(task: DatasetName): Dataset {
+  let dataset = datasets.get(task);
+  if (!dataset) datasets.set(task, (dataset = loadDataset(task)));
+  return dataset;
+}
 
 function subsetsOf(config: TrainOnTasksConfig, task: DatasetName): { train: LabelledImages; test: LabelledImages } {
   const key = `${task}/${config.dataSeed}/${config.trainingSamples}/${config.testSamples}`;
   let s = subsets.get(key);
   if (!s) {
-    const dataset = loadDataset(task);
+    const dataset = datasetOf(task);
     s = {
       train: subset(dataset.train, config.trainingSamples, deriveSeed(config.dataSeed, 'train-subset', task)),
       test: subset(dataset.test, config.testSamples, deriveSeed(config.dataSeed, 'test-subset', task)),
@@ -55,6 +62,7 @@ function subsetsOf(config: TrainOnTasksConfig, task: DatasetName): { train: Labe
 function releaseSubsets(): void {
   for (const { train, test } of subsets.values()) tf.dispose([train.x, train.labels, test.x, test.labels]);
   subsets.clear();
+  datasets.clear();
 }
 
 const cnnSpecOf = (config: TrainOnTasksConfig, task: DatasetName, model: number): CnnSpec => ({
@@ -118,7 +126,7 @@ export async function run(config: TrainOnTasksConfig, ctx: StageContext): Promis
   const missing = new Map<DatasetName, string>();
   for (const task of config.tasks) {
     try {
-      const dataset = loadDataset(task);
+      const dataset = datasetOf(task);
       present.set(task, dataset);
       ctx.datasets[task] = dataset.identity;
       ctx.log.info(`${taskLabels[task]}: ${dataset.source}, identity ${dataset.identity}`);

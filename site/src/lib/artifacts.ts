@@ -1,32 +1,30 @@
 /**
  * Artifacts enter the site here: read, validated against the stage's schema
- * and checked against the current config, code and profile. A missing or
- * stale artifact fails the build with the stage to run.
+ * and checked against the current config, code and profile (once per build).
+ * A missing or stale artifact fails the build with the stage to run.
  */
-import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
-import { simulateFunction } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import type { Artifact } from '@hw1/pipeline/artifact.ts';
-import type { SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
+import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
+import type { StageSpec } from '@hw1/pipeline/stage.ts';
+import { minimalRatioStage, type MinimalRatioData } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
+import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
+import { simulateFunction, type SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
-import { minimalRatioArtifact } from './minimal-ratio.ts';
-import { optimizationProcessArtifact } from './optimization-process.ts';
+import type { z } from 'zod';
 
-const cache = new Map<string, unknown>();
+const loaded = new Map<string, Artifact<unknown>>();
 
-function once<T>(key: string, load: () => T): T {
-  if (!cache.has(key)) cache.set(key, load());
-  return cache.get(key) as T;
+function artifactOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>): Artifact<z.output<D>> {
+  if (!loaded.has(spec.name)) loaded.set(spec.name, loadCurrentArtifact(spec));
+  return loaded.get(spec.name) as Artifact<z.output<D>>;
 }
 
-export function simulateFunctionArtifact(): Artifact<SimulateFunctionData> {
-  return once(simulateFunction.name, () => loadCurrentArtifact(simulateFunction));
-}
-
-export function trainOnTasksArtifact(): Artifact<TrainOnTasksData> {
-  return once(trainOnTasks.name, () => loadCurrentArtifact(trainOnTasks));
-}
+export const simulateFunctionArtifact = (): Artifact<SimulateFunctionData> => artifactOf(simulateFunction);
+export const trainOnTasksArtifact = (): Artifact<TrainOnTasksData> => artifactOf(trainOnTasks);
+export const optimizationProcessArtifact = (): Artifact<OptimizationProcessData> => artifactOf(optimizationProcess);
+export const minimalRatioArtifact = (): Artifact<MinimalRatioData> => artifactOf(minimalRatioStage);
 
 /** Manifests of every stage, for the front page. */
 export function allManifests() {
-  return [simulateFunctionArtifact().manifest, trainOnTasksArtifact().manifest, optimizationProcessArtifact().manifest, minimalRatioArtifact().manifest];
+  return [simulateFunctionArtifact, trainOnTasksArtifact, optimizationProcessArtifact, minimalRatioArtifact].map((a) => a().manifest);
 }

@@ -1,15 +1,8 @@
 /** Views of the "minimal ratio" artifact used by its figure, setup and prose. */
-import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
-import type { Artifact } from '@hw1/pipeline/artifact.ts';
-import { minimalRatioStage, type MinimalRatioData, type MinimalRatioRun } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
+import type { MinimalRatioData, MinimalRatioRun } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
+import { minimalRatioArtifact } from './artifacts.ts';
 import { median } from './stats.ts';
 
-let artifact: Artifact<MinimalRatioData> | undefined;
-
-export function minimalRatioArtifact(): Artifact<MinimalRatioData> {
-  artifact ??= loadCurrentArtifact(minimalRatioStage);
-  return artifact;
-}
 
 export function data(): MinimalRatioData {
   return minimalRatioArtifact().data;
@@ -20,7 +13,7 @@ export function finishedRuns(): MinimalRatioRun[] {
   return data().runs.filter((r) => r.diverged === null);
 }
 
-export function divergences(): string[] {
+export function divergenceNotes(): string[] {
   return data().runs.filter((r) => r.diverged).map((r) => `Diverged and not drawn: run ${r.run} (seed ${r.seed}), ${r.diverged!.value} in ${r.diverged!.phase} at step ${r.diverged!.step}.`);
 }
 

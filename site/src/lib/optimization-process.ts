@@ -4,19 +4,12 @@
  * surface. Render functions take the data, so they can be tested without a
  * site build, and draw diverged runs never: those become notices.
  */
-import type { Artifact } from '@hw1/pipeline/artifact.ts';
-import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
-import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
+import type { OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
+import { optimizationProcessArtifact } from './artifacts.ts';
 import { percent } from './format.ts';
 import { bucketMeans, Plot, palette, powerOfTen, renderPlot } from './plot.ts';
 import { median } from './stats.ts';
 
-let cached: Artifact<OptimizationProcessData> | undefined;
-
-export function optimizationProcessArtifact(): Artifact<OptimizationProcessData> {
-  cached ??= loadCurrentArtifact(optimizationProcess);
-  return cached;
-}
 
 export function data(): OptimizationProcessData {
   return optimizationProcessArtifact().data;

@@ -49,8 +49,9 @@ export function ranking(id: string): ModelSummary[] {
   return summarize(id).sort((a, b) => (a.finalLoss?.median ?? Infinity) - (b.finalLoss?.median ?? Infinity));
 }
 
-export function divergences(id: string): Array<{ model: string; seed: number; epoch: number; value: string }> {
+/** One notice per diverged run on a function, shown under its figures instead of a curve. */
+export function divergenceNotes(id: string): string[] {
   return functionResult(id).results.flatMap((r) =>
-    r.runs.filter((run) => run.diverged).map((run) => ({ model: r.model, seed: run.seed, epoch: run.diverged!.epoch, value: run.diverged!.value })),
+    r.runs.filter((run) => run.diverged).map((run) => `Diverged and not drawn: ${r.model}, seed ${run.seed}, loss ${run.diverged!.value} at epoch ${run.diverged!.epoch}.`),
   );
 }

@@ -41,6 +41,9 @@ export function summarize(id: string): TaskModelSummary[] {
   });
 }
 
-export function divergences(id: string): Array<{ model: string; seed: number; epoch: number; value: string }> {
-  return task(id).models.flatMap((m) => m.runs.filter((r) => r.diverged).map((r) => ({ model: m.name, seed: r.seed, epoch: r.diverged!.epoch, value: r.diverged!.value })));
+/** One notice per diverged run on a task, shown under its figures instead of a curve. */
+export function divergenceNotes(id: string): string[] {
+  return task(id).models.flatMap((m) =>
+    m.runs.filter((r) => r.diverged).map((r) => `Diverged and not drawn: ${m.name}, seed ${r.seed}, loss ${r.diverged!.value} in epoch ${r.diverged!.epoch}.`),
+  );
 }
