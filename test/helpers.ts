@@ -44,7 +44,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Result {
 
 // Astro puts a build's prerender chunks under site/.astro/ when the output is outside site/, so two
 // builds at once (two test files) would overwrite each other's: builds take turns through this lock.
-const buildLock = join(root, 'site/node_modules/.hw1-build-lock');
+const buildLock = join(root, 'node_modules/.hw1-build-lock');
 
 function withBuildLock<T>(run: () => T): T {
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -52,7 +52,9 @@ function withBuildLock<T>(run: () => T): T {
     try {
       mkdirSync(buildLock, { recursive: false });
       break;
-    } catch {
+    } catch (err) {
+      // Only "someone else holds it" is worth waiting for.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A lock older than any build is left over from a killed run.
       if (Date.now() - (statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(buildLock, { recursive: true, force: true });
       Atomics.wait(pause, 0, 0, 200);
