@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The quick artifacts every site test needs are computed once per run (test/helpers.ts).
+    globalSetup: ['./test/global-setup.ts'],
     // Stage and site tests train real (small) models and build the real site.
     testTimeout: 120_000,
     hookTimeout: 180_000,

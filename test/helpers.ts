@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 export const root = resolve(import.meta.dirname, '..');
 
@@ -95,15 +95,9 @@ function runCliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
   });
 }
 
-/**
- * Runs, with their shipped configs and the quick profile, every stage not in
- * `except`, two at a time, into a fresh artifacts directory: what a site
- * build needs besides the stage a test is about.
- */
-export async function quickArtifacts(except: readonly string[] = []): Promise<string> {
-  const dir = tempDir();
-  const names = stageList.map((s) => s.name).filter((n) => !except.includes(n));
-  const queue = [...names];
+/** Runs every stage with its shipped config and the quick profile, two at a time, into `dir`. */
+async function runQuickStages(dir: string): Promise<void> {
+  const queue = stageList.map((s) => s.name);
   const worker = async (): Promise<void> => {
     for (let name = queue.shift(); name; name = queue.shift()) {
       // One worker thread each: two stages already run side by side.
@@ -112,6 +106,51 @@ export async function quickArtifacts(except: readonly string[] = []): Promise<st
     }
   };
   await Promise.all([worker(), worker()]);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The quick artifacts of every stage, computed once per test run in the
+ * run's shared directory (test/global-setup.ts): the first file to ask
+ * computes them while the others wait.
+ */
+async function sharedQuickArtifacts(): Promise<string> {
+  const shared = inject('sharedDir');
+  const dir = join(shared, 'quick');
+  const done = join(shared, 'quick.done');
+  const lock = join(shared, 'quick.lock');
+  for (;;) {
+    if (existsSync(done)) return dir;
+    try {
+      mkdirSync(lock);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await sleep(500);
+      continue;
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      await runQuickStages(dir);
+      writeFileSync(done, '');
+      return dir;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * A fresh artifacts directory holding the quick artifact of every stage not
+ * in `except` (shipped configs, quick profile): what a site build needs
+ * besides the stage a test is about.
+ */
+export async function quickArtifacts(except: readonly string[] = []): Promise<string> {
+  const source = await sharedQuickArtifacts();
+  const dir = tempDir();
+  for (const { name } of stageList) {
+    if (!except.includes(name) && existsSync(join(source, name))) cpSync(join(source, name), join(dir, name), { recursive: true });
+  }
   return dir;
 }
 

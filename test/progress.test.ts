@@ -57,6 +57,22 @@ describe('progress output', () => {
     expect(c.text().trimEnd().split('\n').pop()).toBe('[demo] b: done  (10s in all)');
   });
 
+  it('shrinks the total when a run stops before its budget, so the ETA is not cut short', () => {
+    const c = capture(false);
+    const p = c.log.progress(200, 'step');
+    const early = p.start('early', 100);
+    c.tick(10);
+    early.update(20, '');
+    // Stopped at a target after 20 of its 100 steps: 20 done in 10 s, 100 left, 50 s to go.
+    early.end('stopped', 20);
+    expect(c.text().trimEnd().split('\n').pop()).toBe('[demo] early: stopped  (ETA 50s)');
+    const rest = p.start('rest', 100);
+    c.tick(50);
+    rest.update(100, '');
+    rest.end('done');
+    expect(c.text().trimEnd().split('\n').pop()).toBe('[demo] rest: done  (1m00s in all)');
+  });
+
   it('formats durations', () => {
     expect(formatDuration(3.25)).toBe('3.3s');
     expect(formatDuration(42)).toBe('42s');

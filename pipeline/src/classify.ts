@@ -33,6 +33,10 @@ export interface ClassifierOptions {
   /** Order of samples in each epoch: shuffle(epoch) returns a permutation of 0..n-1. */
   shuffle: (epoch: number, n: number) => Int32Array;
   onBatch?: (epoch: number, batch: number, batches: number, loss: number) => void;
+  /** Stop after the first epoch whose running training accuracy reaches this fraction. */
+  stopAtAccuracy?: number;
+  /** Called with the current parameters before the first epoch (epoch 0) and after each epoch. */
+  onEpoch?: (epoch: number, params: readonly tf.Tensor[]) => void;
 }
 
 function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
@@ -53,6 +57,7 @@ export function trainClassifier(
   const epochs: EpochMetrics[] = [];
   let diverged: Divergence | null = null;
   try {
+    options.onEpoch?.(0, vars);
     for (let epoch = 1; epoch <= options.epochs && !diverged; epoch++) {
       const order = options.shuffle(epoch, n);
       let lossSum = 0;
@@ -83,7 +88,11 @@ export function trainClassifier(
         correct += hits!;
         options.onBatch?.(epoch, b + 1, batches, lossValue!);
       }
-      if (!diverged) epochs.push({ loss: lossSum / n, accuracy: correct / n });
+      if (!diverged) {
+        epochs.push({ loss: lossSum / n, accuracy: correct / n });
+        options.onEpoch?.(epoch, vars);
+        if (options.stopAtAccuracy !== undefined && correct / n >= options.stopAtAccuracy) break;
+      }
     }
     return { epochs, diverged, params: vars.map((v) => v.clone()) };
   } finally {

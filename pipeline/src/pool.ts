@@ -26,6 +26,8 @@ export interface PoolOptions {
   progress: Progress;
   /** The closing line of a finished run. */
   summary: (result: unknown) => string;
+  /** Steps a finished run actually took, when it can stop early (see RunProgress.end). */
+  stepsDone?: (result: unknown, job: unknown) => number;
 }
 
 /** HW1_WORKERS, or one per core. */
@@ -56,7 +58,7 @@ export async function runJobs<C, J, R>(
       const { label, steps } = info(job);
       const run = options.progress.start(label, steps);
       results[i] = await runOne(config, job, (step, metric) => run.update(step, metric));
-      run.end(options.summary(results[i]));
+      run.end(options.summary(results[i]), options.stepsDone?.(results[i], job));
     }
     return results;
   }
@@ -85,7 +87,7 @@ export async function runJobs<C, J, R>(
           else if (msg.type === 'failed') reject(new Error(`${info(jobs[msg.id]!).label} failed in a worker: ${msg.error}`));
           else {
             results[msg.id] = msg.result as R;
-            runs.get(msg.id)!.end(options.summary(msg.result));
+            runs.get(msg.id)!.end(options.summary(msg.result), options.stepsDone?.(msg.result, jobs[msg.id]));
             runs.delete(msg.id);
             if (++finished === jobs.length) resolve();
             else give(worker);

@@ -25,8 +25,12 @@ export interface Progress {
 export interface RunProgress {
   /** Reports step `step` (1-based) of this run, with its metric. */
   update(step: number, metric: string): void;
-  /** Ends this run with a summary. */
-  end(summary: string): void;
+  /**
+   * Ends this run with a summary. `stepsDone` below the run's steps means it
+   * stopped early (e.g. at a target accuracy): the total shrinks, so the
+   * percentage and ETA stay true.
+   */
+  end(summary: string, stepsDone?: number): void;
 }
 
 export function formatDuration(seconds: number): string {
@@ -98,9 +102,11 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
                 line(status(label, step, steps, metric));
               }
             },
-            end(summary) {
+            end(summary, stepsDone) {
               active.delete(run);
-              finished += steps;
+              const did = stepsDone === undefined ? steps : Math.max(0, Math.min(steps, stepsDone));
+              totalSteps -= steps - did;
+              finished += did;
               const left = finished >= totalSteps ? `${formatDuration(now() - t0)} in all` : `ETA ${formatDuration(eta())}`;
               line(`${label}: ${summary}  (${left})`);
             },

@@ -24,7 +24,7 @@ export interface StageContext {
    * Runs independent jobs through the stage module's `runOne`, on every core
    * (HW1_WORKERS), with progress; results come back in the order of `jobs`.
    */
-  runJobs<C, J, R>(config: C, jobs: readonly J[], info: (job: J) => JobInfo, run: { unit: string; summary: (result: R) => string }): Promise<R[]>;
+  runJobs<C, J, R>(config: C, jobs: readonly J[], info: (job: J) => JobInfo, run: { unit: string; summary: (result: R) => string; stepsDone?: (result: R, job: J) => number }): Promise<R[]>;
 }
 
 export interface StageModule<C extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
@@ -68,7 +68,7 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   const runJobs: StageContext['runJobs'] = (cfg, jobs, info, run) => {
     if (!module.runOne) throw new Error(`stage "${name}" has no runOne to run jobs with`);
     const progress = log.progress(jobs.reduce((s, j) => s + info(j).steps, 0), run.unit);
-    return runInPool(cfg, jobs, info, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string });
+    return runInPool(cfg, jobs, info, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string, stepsDone: run.stepsDone as ((r: unknown, j: unknown) => number) | undefined });
   };
   const data = await module.run(config, { profile, backend, log, datasets, runJobs });
   const checked = spec.dataSchema.safeParse(data);

@@ -4,27 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cnn, cnnDepth, cnnLayerTable, cnnParameterCount, initCnn, type CnnSpec } from '../cnn.ts';
-import { datasetDirectory, datasetLinkTarget, DatasetMissingError, loadDataset, type Dataset, type DatasetName, type Split } from '../datasets.ts';
+import { datasetDirectory, datasetLinkTarget, DatasetMissingError, type Dataset, type DatasetName } from '../datasets.ts';
 import { createRng, deriveSeed, permutation } from '../random.ts';
+import { datasetOf, releaseSubsets, trainTestSubsets } from '../subset.ts';
 import type { StageContext } from '../run-stage.ts';
-import { evaluateClassifier, trainClassifier, type LabelledImages } from '../classify.ts';
+import { evaluateClassifier, trainClassifier } from '../classify.ts';
 import { inputShapes, taskLabels, trainOnTasks, type TrainOnTasksConfig, type TrainOnTasksData } from './train-on-tasks.schema.ts';
 
 export const spec = trainOnTasks;
-
-/** A seeded subset of a split as tensors: images scaled to [0, 1], labels int32. */
-function subset(split: Split, count: number, seed: number): LabelledImages {
-  if (count > split.count) throw new Error(`asked for ${count} samples of a split holding ${split.count}`);
-  const pick = permutation(split.count, createRng(seed)).subarray(0, count);
-  const size = split.height * split.width * split.channels;
-  const x = new Float32Array(count * size);
-  const labels = new Int32Array(count);
-  pick.forEach((src, i) => {
-    for (let k = 0; k < size; k++) x[i * size + k] = split.images[src * size + k]! / 255;
-    labels[i] = split.labels[src]!;
-  });
-  return { x: tf.tensor4d(x, [count, split.height, split.width, split.channels]), labels: tf.tensor1d(labels, 'int32'), classes: 10 };
-}
 
 interface Job {
   task: DatasetName;
@@ -35,35 +22,8 @@ interface Job {
 
 type Run = TrainOnTasksData['tasks'][number]['models'][number]['runs'][number];
 
-// Each thread loads a dataset and its subsets once and keeps them for the runs it is given.
-const datasets = new Map<DatasetName, Dataset>();
-const subsets = new Map<string, { train: LabelledImages; test: LabelledImages }>();
-
-function datasetOf(task: DatasetName): Dataset {
-  let dataset = datasets.get(task);
-  if (!dataset) datasets.set(task, (dataset = loadDataset(task)));
-  return dataset;
-}
-
-function subsetsOf(config: TrainOnTasksConfig, task: DatasetName): { train: LabelledImages; test: LabelledImages } {
-  const key = `${task}/${config.dataSeed}/${config.trainingSamples}/${config.testSamples}`;
-  let s = subsets.get(key);
-  if (!s) {
-    const dataset = datasetOf(task);
-    s = {
-      train: subset(dataset.train, config.trainingSamples, deriveSeed(config.dataSeed, 'train-subset', task)),
-      test: subset(dataset.test, config.testSamples, deriveSeed(config.dataSeed, 'test-subset', task)),
-    };
-    subsets.set(key, s);
-  }
-  return s;
-}
-
-function releaseSubsets(): void {
-  for (const { train, test } of subsets.values()) tf.dispose([train.x, train.labels, test.x, test.labels]);
-  subsets.clear();
-  datasets.clear();
-}
+const subsetsOf = (config: TrainOnTasksConfig, task: DatasetName) =>
+  trainTestSubsets(task, config.dataSeed, config.trainingSamples, config.testSamples);
 
 const cnnSpecOf = (config: TrainOnTasksConfig, task: DatasetName, model: number): CnnSpec => ({
   input: inputShapes[task],

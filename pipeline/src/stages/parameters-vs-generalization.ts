@@ -1,0 +1,106 @@
+/**
+ * 1-3 Generalization, "Number of parameters vs. generalization": MLPs of one
+ * family, wider and wider, trained on the same MNIST subset; each trained
+ * model is measured on the training and the test subset.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { parameterCount, type MlpSpec } from '../mlp.ts';
+import { evaluateImageMlp, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { deriveSeed } from '../random.ts';
+import type { StageContext } from '../run-stage.ts';
+import { releaseSubsets, trainTestSubsets } from '../subset.ts';
+import { parametersVsGeneralization, type ParametersConfig, type ParametersData, type ParametersRun } from './parameters-vs-generalization.schema.ts';
+
+export const spec = parametersVsGeneralization;
+
+interface Job {
+  width: number;
+  seed: number;
+  label: string;
+}
+
+const subsetsOf = (config: ParametersConfig) => trainTestSubsets('mnist', config.dataSeed, config.trainingSamples, config.testSamples);
+const hiddenOf = (config: ParametersConfig, width: number): number[] => new Array<number>(config.layers).fill(width);
+
+export function runOne(config: ParametersConfig, job: Job, report: (step: number, metric: string) => void): ParametersRun {
+  const { train, test } = subsetsOf(config);
+  const spec = imageMlpSpec(train, hiddenOf(config, job.width));
+  const batches = Math.ceil(config.trainingSamples / config.batchSize);
+  const result = trainImageMlp(spec, train, {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    initSeed: deriveSeed(job.seed, 'init', job.width),
+    orderSeed: deriveSeed(job.seed, 'order', job.width),
+    onBatch: (epoch, batch, _n, loss) => report((epoch - 1) * batches + batch, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
+  });
+  try {
+    if (result.diverged) return { seed: job.seed, diverged: result.diverged, train: null, test: null };
+    return { seed: job.seed, diverged: null, train: evaluateImageMlp(spec, result.params, train), test: evaluateImageMlp(spec, result.params, test) };
+  } finally {
+    tf.dispose(result.params);
+  }
+}
+
+function summary(run: ParametersRun): string {
+  if (run.diverged) return `DIVERGED in epoch ${run.diverged.epoch} (loss ${run.diverged.value})`;
+  return `train loss ${run.train!.loss.toFixed(4)}, test loss ${run.test!.loss.toFixed(4)}, test accuracy ${(100 * run.test!.accuracy).toFixed(2)}%`;
+}
+
+export async function run(config: ParametersConfig, ctx: StageContext): Promise<ParametersData> {
+  let specs: MlpSpec[];
+  let dataset: ParametersData['setup']['dataset'];
+  try {
+    const subsets = subsetsOf(config);
+    ctx.datasets.mnist = subsets.dataset.identity;
+    ctx.log.info(`MNIST: ${subsets.dataset.source}, identity ${subsets.dataset.identity}`);
+    specs = config.widths.map((w) => imageMlpSpec(subsets.train, hiddenOf(config, w)));
+    const d = subsets.dataset;
+    dataset = {
+      name: 'MNIST',
+      source: d.source,
+      identity: d.identity,
+      trainCount: d.train.count,
+      testCount: d.test.count,
+      trainingSamples: config.trainingSamples,
+      testSamples: config.testSamples,
+      dataSeed: config.dataSeed,
+    };
+  } finally {
+    releaseSubsets();
+  }
+
+  // Widest first: the longest runs start early, so the two cores finish together.
+  const jobs: Job[] = [...config.widths].reverse().flatMap((width) => config.seeds.map((seed) => ({ width, seed, label: `width ${width} · seed ${seed}` })));
+  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
+  const batches = Math.ceil(config.trainingSamples / config.batchSize);
+  let runs: ParametersRun[];
+  try {
+    runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: config.epochs * batches }), { unit: 'batch', summary });
+  } finally {
+    releaseSubsets();
+  }
+  runs.forEach((r, i) => {
+    if (r.diverged) ctx.log.warn(`width ${jobs[i]!.width} · seed ${r.seed} diverged in epoch ${r.diverged.epoch}; it is reported, not drawn`);
+  });
+
+  return {
+    setup: {
+      dataset,
+      layers: config.layers,
+      activation: 'relu',
+      optimizer: 'Adam',
+      loss: 'softmax cross-entropy',
+      learningRate: config.learningRate,
+      batchSize: config.batchSize,
+      epochs: config.epochs,
+      seeds: config.seeds,
+    },
+    models: config.widths.map((width, m) => ({
+      width,
+      hidden: hiddenOf(config, width),
+      parameters: parameterCount(specs[m]!),
+      runs: jobs.flatMap((j, i) => (j.width === width ? [runs[i]!] : [])),
+    })),
+  };
+}
