@@ -14,7 +14,8 @@ import type { z } from 'zod';
 
 const loaded = new Map<string, Artifact<unknown>>();
 
-function artifactOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>): Artifact<z.output<D>> {
+/** One stage's current artifact (compare mode reaches it through sidesOf in ./compare.ts). */
+export function artifactOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>): Artifact<z.output<D>> {
   if (!loaded.has(spec.name)) loaded.set(spec.name, loadCurrentArtifact(spec));
   return loaded.get(spec.name) as Artifact<z.output<D>>;
 }

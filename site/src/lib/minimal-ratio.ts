@@ -1,12 +1,19 @@
 /** Views of the "minimal ratio" artifact used by its figure, setup and prose. */
-import type { MinimalRatioData, MinimalRatioRun } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
+import { minimalRatioStage, type MinimalRatioData, type MinimalRatioRun } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
 import { minimalRatioArtifact } from './artifacts.ts';
+import { baseNote, sidesOf, type Side } from './compare.ts';
 import { median } from './stats.ts';
 
 
 export function data(): MinimalRatioData {
   return minimalRatioArtifact().data;
 }
+
+/** Head alone, or base and head in compare mode (./compare.ts). */
+export const sides = (): Side<MinimalRatioData>[] => sidesOf(minimalRatioStage);
+
+/** What a figure says when the base is missing in compare mode. */
+export const baseNotes = (): string[] => [baseNote(minimalRatioStage)].filter((n): n is string => n !== null);
 
 /** Runs with a result (not diverged). */
 export function finishedRuns(): MinimalRatioRun[] {

@@ -4,15 +4,37 @@
  * surface. Render functions take the data, so they can be tested without a
  * site build, and draw diverged runs never: those become notices.
  */
-import type { OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
+import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
 import { optimizationProcessArtifact } from './artifacts.ts';
+import { asSides, baseNote, headOf, sidesOf, type Side } from './compare.ts';
 import { percent } from './format.ts';
-import { bucketMeans, Plot, palette, powerOfTen, renderPlot } from './plot.ts';
+import { bucketMeans, Plot, palette, powerOfTen, renderPlot, sideBySide, sideMarks, sidesLegend } from './plot.ts';
 import { median } from './stats.ts';
 
 
 export function data(): OptimizationProcessData {
   return optimizationProcessArtifact().data;
+}
+
+/** Head alone, or base and head in compare mode (./compare.ts). */
+export const sides = (): Side<OptimizationProcessData>[] => sidesOf(optimizationProcess);
+
+/** What a figure says when the base is missing in compare mode. */
+export const baseNotes = (): string[] => [baseNote(optimizationProcess)].filter((n): n is string => n !== null);
+
+/** The data of a figure: one artifact's, or the sides of a compare build. */
+type Input = OptimizationProcessData | readonly Side<OptimizationProcessData>[];
+
+/** Each side's own figure next to the other's, for figures that cannot overlay (each side has its own plane). */
+function pairOf(all: readonly Side<OptimizationProcessData>[], draw: (d: OptimizationProcessData) => FigureParts, why: string): FigureParts {
+  const parts = all.map((s) => ({ ...s, figure: draw(s.data) }));
+  const head = parts.find((p) => p.side === 'head')!.figure;
+  const base = parts.find((p) => p.side === 'base')!.figure;
+  return {
+    svg: sideBySide(parts.map((p) => ({ side: p.side, label: p.label, svg: p.figure.svg }))),
+    caption: `${head.caption} Base and head side by side: ${why}`,
+    notes: [...head.notes, ...base.notes.map((n) => `Base: ${n}`)],
+  };
 }
 
 export interface FigureParts {
@@ -39,7 +61,10 @@ function scopeName(d: OptimizationProcessData, scope: Scope): string {
 }
 
 /** Figures E (one layer) and F (whole model): every run's snapshots on the two components of one PCA over all runs. */
-export function trajectoryFigure(d: OptimizationProcessData, scope: Scope): FigureParts {
+export function trajectoryFigure(input: Input, scope: Scope): FigureParts {
+  const all = asSides(input);
+  if (all.length > 1) return pairOf(all, (d) => trajectoryFigure(d, scope), 'each side reduces its own snapshots with its own PCA, so their axes are not comparable.');
+  const d = all[0]!.data;
   const t = d.training;
   const variance = d.pca[scope];
   const runs = d.runs.filter((r) => !r.diverged && r[scope]);
@@ -91,13 +116,15 @@ function iterationRows(d: OptimizationProcessData, metric: 'loss' | 'gradientNor
 }
 
 /** Figure G: gradient norm (top) and loss (bottom) vs. optimizer step, two panels with one x axis. */
-export function gradientNormFigure(d: OptimizationProcessData): FigureParts {
+export function gradientNormFigure(input: Input): FigureParts {
+  const all = asSides(input);
+  const d = headOf(all);
   const t = d.training;
   const norm = iterationRows(d, 'gradientNorm');
-  const loss = iterationRows(d, 'loss');
-  const finished = d.runs.filter((r) => !r.diverged);
-  const steps = Math.max(1, ...finished.map((r) => r.iterations.loss.length));
-  const panel = (rows: ReturnType<typeof iterationRows>, label: string, bottom: boolean) =>
+  const runNames = [...new Set(all.flatMap((s) => s.data.runs.filter((r) => !r.diverged).map((r) => runName(r.seed))))];
+  const steps = Math.max(1, ...all.flatMap((s) => s.data.runs.filter((r) => !r.diverged).map((r) => r.iterations.loss.length)));
+  const perSide = all.map((s) => ({ side: s, st: sideMarks(s), norm: iterationRows(s.data, 'gradientNorm'), loss: iterationRows(s.data, 'loss') }));
+  const panel = (metric: 'norm' | 'loss', label: string, bottom: boolean) =>
     renderPlot({
       width: 720,
       height: bottom ? 260 : 220,
@@ -106,13 +133,13 @@ export function gradientNormFigure(d: OptimizationProcessData): FigureParts {
       style: { fontSize: '12px' },
       x: { domain: [1, steps], grid: true, label: bottom ? 'iteration (optimizer step) →' : null, tickFormat: bottom ? undefined : () => '' },
       y: { type: 'log', label, grid: true, tickFormat: powerOfTen },
-      color: { domain: finished.map((r) => runName(r.seed)), range: runColors, legend: !bottom },
-      marks: [
-        Plot.lineY(rows.each, { x: 'iteration', y: 'value', z: 'run', stroke: 'run', strokeOpacity: 0.35, ariaDescription: 'every run' }),
-        Plot.lineY(rows.medians, { x: 'iteration', y: 'value', stroke: 'currentColor', strokeWidth: 1.75, ariaDescription: 'median over runs' }),
-      ],
+      color: { domain: runNames, range: runColors, legend: !bottom },
+      marks: perSide.flatMap(({ st, ...p }) => [
+        Plot.lineY(p[metric].each, st.line({ x: 'iteration', y: 'value', z: 'run', stroke: 'run', strokeOpacity: 0.35, ariaDescription: 'every run' })),
+        Plot.lineY(p[metric].medians, st.line({ x: 'iteration', y: 'value', stroke: 'currentColor', strokeWidth: 1.75, ariaDescription: 'median over runs' })),
+      ]),
     });
-  const svg = norm.runs ? panel(norm, '↑ gradient norm ‖∇θ L‖₂ (log)', false) + panel(loss, '↑ minibatch loss (MSE, log)', true) : '';
+  const svg = norm.runs ? sidesLegend(all) + panel('norm', '↑ gradient norm ‖∇θ L‖₂ (log)', false) + panel('loss', '↑ minibatch loss (MSE, log)', true) : '';
   const caption =
     `Top: L2 norm of the full gradient (all ${t.parameters} parameters) at every optimizer step; bottom: the minibatch training loss at the same steps, ` +
     `${t.optimizer}, learning rate ${t.learningRate}, batch ${t.batchSize} (${t.stepsPerEpoch} steps per epoch), ${t.epochs} epochs. ` +
@@ -134,7 +161,10 @@ function logLevels(values: readonly number[], count: number): number[] {
 }
 
 /** The error surface: filled contours of the loss on the plane, the trajectory projected on top. */
-export function surfaceFigure(d: OptimizationProcessData): FigureParts {
+export function surfaceFigure(input: Input): FigureParts {
+  const all = asSides(input);
+  if (all.length > 1) return pairOf(all, (d) => surfaceFigure(d), 'a surface cannot be overlaid, and each side draws it on the plane of its own trajectory.');
+  const d = all[0]!.data;
   const s = d.surface;
   if (!s) return { svg: '', caption: 'Error surface: not computed.', notes: [...divergenceNotes(d), 'Every run diverged: there is no trained solution to draw the surface around.'] };
   const { alpha, beta } = s;

@@ -48,3 +48,57 @@ export function powerOfTen(value: number): string {
 }
 
 export { Plot };
+
+/*
+ * Compare mode (see ./compare.ts for how a figure opts in): base and head in one figure.
+ * The head keeps every option as given, so a normal build renders exactly as before;
+ * the base is drawn dashed and faded underneath, its marks described as "(base)".
+ */
+type MarkOptions = Record<string, unknown>;
+const BASE_DASH = '5 3';
+const BASE_FADE = 0.6;
+
+function faded(o: MarkOptions, key: 'strokeOpacity' | 'fillOpacity'): number {
+  return (typeof o[key] === 'number' ? (o[key] as number) : 1) * BASE_FADE;
+}
+const baseAria = (o: MarkOptions): MarkOptions => (typeof o.ariaDescription === 'string' ? { ariaDescription: `${o.ariaDescription} (base)` } : {});
+
+/** Option transforms for one side's marks: identity for the head, dashed and faded for the base. */
+export function sideMarks(s: { side: 'base' | 'head' }) {
+  const base = s.side === 'base';
+  return {
+    /** Lines (line, lineY, rule): dashed. */
+    line: <T extends MarkOptions>(o: T): T => (base ? { ...o, strokeDasharray: BASE_DASH, strokeOpacity: faded(o, 'strokeOpacity'), ...baseAria(o) } : o),
+    /** Bands (areaY): fainter. */
+    area: <T extends MarkOptions>(o: T): T => (base ? { ...o, fillOpacity: faded(o, 'fillOpacity') * 0.6, ...baseAria(o) } : o),
+    /** Dots: hollow where the head's are filled, faded where they are outlined. */
+    dot: <T extends MarkOptions>(o: T): T => {
+      if (!base) return o;
+      const hollow = o.fill !== undefined && o.stroke === undefined ? { fill: 'none', stroke: o.fill } : {};
+      return { ...o, ...hollow, strokeOpacity: faded(o, 'strokeOpacity') * 0.75, ...baseAria(o) };
+    },
+    /** Labels: fainter. */
+    text: <T extends MarkOptions>(o: T): T => (base ? { ...o, fillOpacity: faded(o, 'fillOpacity'), ...baseAria(o) } : o),
+  };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** The key to the sides' styles, placed above a figure; empty with one side (a normal build). */
+export function sidesLegend(sides: ReadonlyArray<{ side: 'base' | 'head'; label: string }>, kind: 'line' | 'dot' = 'line'): string {
+  if (sides.length < 2) return '';
+  const sample = (side: 'base' | 'head') =>
+    kind === 'line'
+      ? `<svg width="30" height="10" aria-hidden="true"><line x1="0" y1="5" x2="30" y2="5" stroke="currentColor" stroke-width="2"${side === 'base' ? ` stroke-dasharray="${BASE_DASH}" stroke-opacity="${BASE_FADE}"` : ''}/></svg>`
+      : `<svg width="14" height="14" aria-hidden="true"><circle cx="7" cy="7" r="4.5" stroke="currentColor" stroke-width="1.5" fill="none"${side === 'base' ? ` stroke-opacity="${BASE_FADE * 0.75}"` : ''}/></svg>`;
+  const how = { base: kind === 'line' ? 'dashed, faded' : 'faded', head: kind === 'line' ? 'solid' : 'full strength' };
+  const item = (s: { side: 'base' | 'head'; label: string }) => `<span class="compare-key compare-${s.side}">${sample(s.side)} ${escapeHtml(s.label)} <small>(${how[s.side]})</small></span>`;
+  // Head first in the key: it is the change under review.
+  return `<div class="compare-legend">${[...sides].sort((a) => (a.side === 'head' ? -1 : 1)).map(item).join('')}</div>`;
+}
+
+/** Each side's own figure, next to each other, for figures that cannot overlay; the lone SVG with one side. */
+export function sideBySide(parts: ReadonlyArray<{ side: 'base' | 'head'; label: string; svg: string }>): string {
+  if (parts.length < 2) return parts[0]?.svg ?? '';
+  return `<div class="compare-pair">${parts.map((p) => `<div class="compare-side compare-${p.side}"><p class="compare-label">${escapeHtml(p.label)}</p>${p.svg}</div>`).join('')}</div>`;
+}

@@ -1,6 +1,7 @@
 /** Views of the "simulate a function" artifact used by its figures, tables and prose. */
-import type { SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
+import { simulateFunction, type SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import { simulateFunctionArtifact } from './artifacts.ts';
+import { baseNote, headFirst, sidesOf, type Side } from './compare.ts';
 import { spread, type Spread } from './stats.ts';
 
 export type FunctionResult = SimulateFunctionData['functions'][number];
@@ -8,6 +9,18 @@ export type FunctionResult = SimulateFunctionData['functions'][number];
 export function data(): SimulateFunctionData {
   return simulateFunctionArtifact().data;
 }
+
+/** Head alone, or base and head in compare mode (./compare.ts). */
+export const sides = (): Side<SimulateFunctionData>[] => sidesOf(simulateFunction);
+
+/** Model names over every side, the head's first. */
+export const modelNames = (all: readonly Side<SimulateFunctionData>[]): string[] => headFirst(all, (d) => d.models.map((m) => m.name));
+
+/** A function's results in one side's data, if that side fitted it. */
+export const functionIn = (d: SimulateFunctionData, id: string): FunctionResult | undefined => d.functions.find((f) => f.id === id);
+
+/** What a figure says when the base is missing in compare mode. */
+export const baseNotes = (): string[] => [baseNote(simulateFunction)].filter((n): n is string => n !== null);
 
 export function functionResult(id: string): FunctionResult {
   const d = data();

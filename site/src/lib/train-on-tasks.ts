@@ -1,6 +1,7 @@
 /** Views of the "train on actual tasks" artifact used by its figures, tables and prose. */
-import type { TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
+import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
 import { trainOnTasksArtifact } from './artifacts.ts';
+import { baseNote, sidesOf, type Side } from './compare.ts';
 import { spread, type Spread } from './stats.ts';
 
 export type TaskResult = TrainOnTasksData['tasks'][number];
@@ -8,6 +9,15 @@ export type TaskResult = TrainOnTasksData['tasks'][number];
 export function data(): TrainOnTasksData {
   return trainOnTasksArtifact().data;
 }
+
+/** Head alone, or base and head in compare mode (./compare.ts). */
+export const sides = (): Side<TrainOnTasksData>[] => sidesOf(trainOnTasks);
+
+/** A task in one side's data, if that side has it. */
+export const taskIn = (d: TrainOnTasksData, id: string): TaskResult | undefined => d.tasks.find((t) => t.id === id);
+
+/** What a figure says when the base is missing in compare mode. */
+export const baseNotes = (): string[] => [baseNote(trainOnTasks)].filter((n): n is string => n !== null);
 
 export function task(id: string): TaskResult {
   const t = data().tasks.find((t) => t.id === id);

@@ -1,0 +1,107 @@
+/**
+ * Compare mode: the report as `npm run diff` builds it, with base and head in
+ * every figure. HW1_COMPARE names the comparison JSON the diff wrote
+ * (pipeline/src/comparison.ts); it holds the labels, where the base's
+ * artifacts are, and what the "What changed" page lists. Without it the
+ * build is a normal one and nothing here changes any output.
+ *
+ * How a figure component opts in (the same four steps everywhere):
+ * 1. Take the sides instead of the data: `sidesOf(spec)` (or the stage lib's
+ *    `sides()` that wraps it) gives `[{ side: 'head', label: '', data }]` in a
+ *    normal build and `[base, head]` in compare mode, base first so it is
+ *    drawn underneath. The head's data is the usual checked artifact; the
+ *    base's is read as it is (it comes from another commit).
+ * 2. Build each side's rows from its own data and pass each mark's options
+ *    through `sideMarks(side)` from ./plot.ts: `const st = sideMarks(s);
+ *    Plot.lineY(rows, st.line({ ... }))`. The head's options come back
+ *    untouched (so a normal build renders byte for byte as before); the base
+ *    is dashed and faded, and its aria-description ends in "(base)".
+ * 3. Put `sidesLegend(sides)` from ./plot.ts in front of the SVG (it is empty
+ *    with one side).
+ * 4. Where overlaying makes no sense (a heatmap surface, two sides' own PCA
+ *    planes), render each side alone and join them with `sideBySide(...)`.
+ * Add `baseNote(spec)` to the figure's notes: it says why a base is missing
+ * (a new stage, or an artifact of another shape), or is null.
+ */
+import { readFileSync } from 'node:fs';
+import { artifactPath, ArtifactError, readArtifact } from '@hw1/pipeline/artifact.ts';
+import { comparisonSchema, type Comparison } from '@hw1/pipeline/comparison.ts';
+import type { StageSpec } from '@hw1/pipeline/stage.ts';
+import type { z } from 'zod';
+import { artifactOf } from './artifacts.ts';
+
+export type SideName = 'base' | 'head';
+
+export interface Side<D> {
+  side: SideName;
+  /** "base main (1a2b3c4)"; empty in a normal build. */
+  label: string;
+  data: D;
+}
+
+let loaded: Comparison | null | undefined;
+
+/** The comparison of a compare build, or null in a normal build. */
+export function comparison(): Comparison | null {
+  if (loaded === undefined) {
+    const file = process.env.HW1_COMPARE;
+    loaded = file ? comparisonSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) : null;
+  }
+  return loaded;
+}
+
+export const compareMode = (): boolean => comparison() !== null;
+
+const bases = new Map<string, { data: unknown } | { note: string }>();
+
+function baseOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>, c: Comparison): { data: z.output<D> } | { note: string } {
+  if (!bases.has(spec.name)) {
+    const stage = c.stages.find((s) => s.name === spec.name);
+    let entry: { data: unknown } | { note: string };
+    if (stage && stage.base.status === 'absent') entry = { note: `The base (${c.base.label}) has no stage ${spec.name}: only the head is drawn.` };
+    else {
+      try {
+        entry = { data: readArtifact(artifactPath(spec.name, c.base.artifacts), spec.name, spec.schemaVersion, spec.dataSchema).data };
+      } catch (err) {
+        if (!(err instanceof ArtifactError)) throw err;
+        entry = { note: `The base's ${spec.name} artifact does not match the head's schema, so only the head is drawn (${err.message.split(';')[0]}).` };
+      }
+    }
+    bases.set(spec.name, entry);
+  }
+  return bases.get(spec.name) as { data: z.output<D> } | { note: string };
+}
+
+/** The sides to draw: the head alone in a normal build; base then head in compare mode (base only if it could be read). */
+export function sidesOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>): Side<z.output<D>>[] {
+  const head = artifactOf(spec).data;
+  const c = comparison();
+  if (!c) return [{ side: 'head', label: '', data: head }];
+  const base = baseOf(spec, c);
+  const headSide: Side<z.output<D>> = { side: 'head', label: c.head.label, data: head };
+  return 'data' in base ? [{ side: 'base', label: c.base.label, data: base.data }, headSide] : [headSide];
+}
+
+/** Why the base of a stage is not drawn in compare mode, or null. */
+export function baseNote(spec: StageSpec): string | null {
+  const c = comparison();
+  if (!c) return null;
+  const base = baseOf(spec, c);
+  return 'note' in base ? base.note : null;
+}
+
+/** Accepts plain data (a normal build, a test) or sides, and gives sides. */
+export function asSides<D>(input: D | readonly Side<D>[]): Side<D>[] {
+  return Array.isArray(input) ? [...(input as readonly Side<D>[])] : [{ side: 'head', label: '', data: input as D }];
+}
+
+/** The head side's data (the one the prose and tables describe). */
+export const headOf = <D>(sides: readonly Side<D>[]): D => sides.find((s) => s.side === 'head')!.data;
+
+/** Names (models, series…) over every side: the head's in its order, then any only the base has. */
+export function headFirst<D>(all: readonly Side<D>[], names: (d: D) => readonly string[]): string[] {
+  const head = all.find((s) => s.side === 'head');
+  const out = head ? [...names(head.data)] : [];
+  for (const s of all) for (const n of names(s.data)) if (!out.includes(n)) out.push(n);
+  return out;
+}
