@@ -1,12 +1,19 @@
 // The report site: MDX pages from content/report, figures drawn at build time.
 import { createHash } from 'node:crypto';
+import { unified } from '@astrojs/markdown-remark';
 import mdx from '@astrojs/mdx';
 import { defineConfig } from 'astro/config';
+import rehypeKatex from 'rehype-katex';
+import remarkMath from 'remark-math';
+import { claimsLog } from './src/lib/claims-log.ts';
 
 const outDir = process.env.HW1_SITE_OUT ?? './dist';
 
 export default defineConfig({
-  integrations: [mdx()],
+  // Formulas in the prose ($…$, $$…$$) typeset by KaTeX at build time (remark-math, rehype-katex run on the unified
+  // processor); KaTeX's CSS and fonts are bundled from the katex package, no CDN.
+  markdown: { processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex] }) },
+  integrations: [mdx(), claimsLog()],
   outDir,
   // A build into its own directory keeps its own content cache, so builds can run side by side (tests do).
   cacheDir: process.env.HW1_SITE_OUT ? `./node_modules/.astro-builds/${createHash('sha256').update(outDir).digest('hex').slice(0, 12)}` : './node_modules/.astro',
@@ -16,5 +23,7 @@ export default defineConfig({
   devToolbar: { enabled: false },
   vite: {
     server: { fs: { allow: ['..'] } },
+    // The figures' script is inlined into the pages that have figures (so it also runs from file://); other assets keep Vite's default.
+    build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? true : undefined) },
   },
 });

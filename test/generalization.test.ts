@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../pipeline/src/artifact.ts';
+import { checkMetrics, loadMetrics } from '../pipeline/src/metrics.ts';
 import { selectBackend } from '../pipeline/src/backend.ts';
 import { imageMlpSpec, trainImageMlp } from '../pipeline/src/mlp-classifier.ts';
 import { releaseSubsets, shuffleLabels, trainTestSubsets } from '../pipeline/src/subset.ts';
@@ -16,7 +17,8 @@ import { flatnessInterpolation } from '../pipeline/src/stages/flatness-interpola
 import { flatnessSensitivity } from '../pipeline/src/stages/flatness-sensitivity.schema.ts';
 import { parametersVsGeneralization } from '../pipeline/src/stages/parameters-vs-generalization.schema.ts';
 import { randomLabels } from '../pipeline/src/stages/random-labels.schema.ts';
-import { root, runCli, tempDir } from './helpers.ts';
+import { parseHTML } from 'linkedom';
+import { buildSite, quickArtifacts, root, runCli, siteWorkspace, tempDir } from './helpers.ts';
 
 /** A stage's shipped config without its profiles, with top-level fields replaced. */
 export function tiny(stage: string, edits: Record<string, string>): string {
@@ -147,7 +149,8 @@ describe('section 1-3 stages on a tiny budget', () => {
   beforeAll(() => {
     for (const [stage, text] of Object.entries(tinyConfigs)) {
       writeFileSync(join(configDir, `${stage}.yaml`), text);
-      const r = runCli([stage], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts });
+      // The tiny configs have no profiles: quick is the config as written, and the site beside the other stages' quick artifacts wants quick.
+      const r = runCli([stage], { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts });
       if (r.status !== 0) throw new Error(`${stage} failed:\n${r.stdout}\n${r.stderr}`);
     }
   });
@@ -214,5 +217,44 @@ describe('section 1-3 stages on a tiny budget', () => {
       expect(r!.sharpness!.value).toBeGreaterThan(0);
       expect(r!.epochsTrained).toBeLessThanOrEqual(3);
     }
+  });
+
+  it('gives every stage scalar metrics for npm run diff: unique names, finite values, the seeds kept', async () => {
+    const specs = [randomLabels, parametersVsGeneralization, flatnessInterpolation, flatnessSensitivity];
+    for (const spec of specs) {
+      const list = checkMetrics(spec.name, (await loadMetrics(spec.name))!.metrics(read(spec) as never));
+      expect(list.length, spec.name).toBeGreaterThan(4);
+      expect(list.every((m) => m.value !== null), spec.name).toBe(true);
+    }
+    const sensitivity = (await loadMetrics('flatness-sensitivity'))!.metrics(read(flatnessSensitivity) as never);
+    expect(sensitivity.find((m) => m.name === 'batch 8 · sharpness (λmax)')!.perSeed).toHaveLength(1);
+    const params = (await loadMetrics('parameters-vs-generalization'))!.metrics(read(parametersVsGeneralization) as never);
+    expect(params.find((m) => m.name === 'width 10 · parameters')!.value).toBe(784 * 10 + 10 + 10 * 10 + 10);
+  });
+
+  it('builds section 1-3 of the report: Figures I to N with a median line per series, the tables, and numbers in the prose', async () => {
+    const quick = await quickArtifacts(Object.keys(tinyConfigs));
+    const ws = siteWorkspace(quick, Object.entries(tinyConfigs).map(([stage, config]) => ({ stage, config, artifacts })));
+    const out = tempDir();
+    const built = buildSite(out, { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: ws.configDir, HW1_ARTIFACTS_DIR: ws.artifacts });
+    expect(built.status, built.stdout + built.stderr).toBe(0);
+    const doc = parseHTML(readFileSync(join(out, '1-3-generalization.html'), 'utf8')).document as unknown as Document;
+    const medianLines = (id: string) => [...doc.getElementById(id)!.querySelectorAll('g[aria-description="median over seeds"] path')].length;
+    // Random and true labels, training and test, in both panels.
+    expect(medianLines('figure-i')).toBe(8);
+    expect(medianLines('figure-j')).toBe(2);
+    expect(medianLines('figure-k')).toBe(2);
+    expect(medianLines('figure-l')).toBe(4);
+    // Loss and accuracy (training and test) and sensitivity.
+    expect(medianLines('figure-m')).toBe(5);
+    expect(medianLines('figure-sharpness')).toBe(1);
+    expect(doc.getElementById('figure-l')!.querySelectorAll('g[aria-description="the two trained models"] line')).toHaveLength(4);
+    expect(doc.querySelectorAll('#table-parameters tbody tr')).toHaveLength(10);
+    expect(doc.querySelectorAll('#table-sensitivity tbody tr')).toHaveLength(5);
+    const text = doc.querySelector('main')?.textContent ?? doc.body.textContent ?? '';
+    // Four epochs are not enough to memorise 256 random labels: the prose says so instead of inventing an epoch.
+    expect(text).toMatch(/99% in\s+epoch\s+not reached/);
+    expect(text).toMatch(/the\s+minimum of\s+(small|large)\s+is the sharper/);
+    expect(text).not.toMatch(/NaN|undefined/);
   });
 });

@@ -1,4 +1,5 @@
 /** Components available to every MDX page of the report without an import. */
+import Claim from './Claim.astro';
 import FitLossChart from './FitLossChart.astro';
 import FitLossTable from './FitLossTable.astro';
 import FitModelTable from './FitModelTable.astro';
@@ -6,6 +7,10 @@ import FitPredictionChart from './FitPredictionChart.astro';
 import FitRank from './FitRank.astro';
 import FitRatio from './FitRatio.astro';
 import FitSetup from './FitSetup.astro';
+import GeneralizationFigure from './GeneralizationFigure.astro';
+import GeneralizationSetup from './GeneralizationSetup.astro';
+import GeneralizationTable from './GeneralizationTable.astro';
+import GeneralizationValue from './GeneralizationValue.astro';
 import GradientNormChart from './GradientNormChart.astro';
 import MinimalRatioChart from './MinimalRatioChart.astro';
 import MinimalRatioSetup from './MinimalRatioSetup.astro';
@@ -20,6 +25,7 @@ import TrajectoryChart from './TrajectoryChart.astro';
 import TrajectorySetup from './TrajectorySetup.astro';
 
 export const components = {
+  Claim,
   FitLossChart,
   FitLossTable,
   FitModelTable,
@@ -27,6 +33,10 @@ export const components = {
   FitRank,
   FitRatio,
   FitSetup,
+  GeneralizationFigure,
+  GeneralizationSetup,
+  GeneralizationTable,
+  GeneralizationValue,
   GradientNormChart,
   MinimalRatioChart,
   MinimalRatioSetup,

@@ -6,8 +6,12 @@
 import type { Artifact } from '@hw1/pipeline/artifact.ts';
 import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
 import type { StageSpec } from '@hw1/pipeline/stage.ts';
+import { flatnessInterpolation } from '@hw1/pipeline/stages/flatness-interpolation.schema.ts';
+import { flatnessSensitivity } from '@hw1/pipeline/stages/flatness-sensitivity.schema.ts';
 import { minimalRatioStage, type MinimalRatioData } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
 import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
+import { parametersVsGeneralization } from '@hw1/pipeline/stages/parameters-vs-generalization.schema.ts';
+import { randomLabels } from '@hw1/pipeline/stages/random-labels.schema.ts';
 import { simulateFunction, type SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
 import type { z } from 'zod';
@@ -27,5 +31,14 @@ export const minimalRatioArtifact = (): Artifact<MinimalRatioData> => artifactOf
 
 /** Manifests of every stage, for the front page. */
 export function allManifests() {
-  return [simulateFunctionArtifact, trainOnTasksArtifact, optimizationProcessArtifact, minimalRatioArtifact].map((a) => a().manifest);
+  return [
+    simulateFunctionArtifact,
+    trainOnTasksArtifact,
+    optimizationProcessArtifact,
+    minimalRatioArtifact,
+    () => artifactOf(randomLabels),
+    () => artifactOf(parametersVsGeneralization),
+    () => artifactOf(flatnessInterpolation),
+    () => artifactOf(flatnessSensitivity),
+  ].map((a) => a().manifest);
 }

@@ -10,8 +10,25 @@ export const palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '
 
 export function renderPlot(options: Plot.PlotOptions): string {
   const { document } = parseHTML('<!doctype html><html><head></head><body></body></html>');
-  const node = Plot.plot({ ...options, document } as Plot.PlotOptions) as unknown as { outerHTML: string };
+  const node = Plot.plot({ ...options, document } as Plot.PlotOptions) as unknown as Element & { scale(name: string): Record<string, unknown> | undefined };
+  // The chart's scales, for the tooltip (src/scripts/figures.ts) to turn positions back into values.
+  // With legends, Plot wraps them and the chart in a <figure>; the chart is its last <svg> (a ramp legend is an <svg> too).
+  const chart = node.tagName.toLowerCase() === 'svg' ? node : [...node.children].filter((c) => c.tagName.toLowerCase() === 'svg').at(-1);
+  chart?.setAttribute('data-scales', JSON.stringify(Object.fromEntries(['x', 'y', 'color'].flatMap((name) => scaleSpec(node, name)))));
   return node.outerHTML;
+}
+
+/** What the client needs of one scale: type, domain, range, label and the parameters of its transform. */
+function scaleSpec(node: { scale(name: string): Record<string, unknown> | undefined }, name: string): [string, Record<string, unknown>][] {
+  let s: Record<string, unknown> | undefined;
+  try {
+    s = node.scale(name);
+  } catch {
+    return [];
+  }
+  if (!s || !Array.isArray(s.domain) || !Array.isArray(s.range)) return [];
+  const keep = ['type', 'domain', 'range', 'base', 'exponent', 'constant', 'padding', 'paddingInner', 'paddingOuter', 'align'];
+  return [[name, Object.fromEntries(keep.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]))]];
 }
 
 /**

@@ -1,0 +1,55 @@
+/**
+ * npm run pdf [-- OUT.pdf]: prints the built report (print.html: the front page
+ * and every section, in order) into one PDF through Chromium, with page numbers.
+ * It prints what is in the site's output directory; it does not build it.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { launchChromium } from './chromium.ts';
+import { serveDirectory } from './static-server.ts';
+
+const site = resolve(import.meta.dirname, '..');
+
+/** Prints `dir`/print.html to `out`; returns the number of pages. */
+export async function printReport(dir: string, out: string): Promise<number> {
+  const server = await serveDirectory(dir);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/print.html`, { waitUntil: 'load' });
+    await page.evaluate(() => document.fonts.ready);
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({
+      path: out,
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '16mm', bottom: '18mm', left: '15mm', right: '15mm' },
+      displayHeaderFooter: true,
+      headerTemplate: '<div></div>',
+      footerTemplate:
+        '<div style="width:100%;font-family:system-ui,sans-serif;font-size:8px;color:#444;padding:0 15mm;display:flex;justify-content:space-between">' +
+        '<span>Deep learning report: depth, optimization, generalization</span><span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>',
+    });
+    // Each page is one "/Type /Page" object in the file Chromium writes.
+    return pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (import.meta.main) {
+  const dir = resolve(site, process.env.HW1_SITE_OUT ?? 'dist');
+  const out = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? join(dir, 'report.pdf'));
+  if (!existsSync(join(dir, 'print.html'))) {
+    console.error(`error: no built report in ${relative(process.cwd(), dir) || dir} (print.html is missing).\nBuild it first: npx turbo run report   (or HW1_PROFILE=quick npx turbo run report for the quick profile)`);
+    process.exit(2);
+  }
+  if (!existsSync(dirname(out))) {
+    console.error(`error: the directory for ${out} does not exist`);
+    process.exit(2);
+  }
+  const started = performance.now();
+  const pages = await printReport(dir, out);
+  console.log(`wrote ${out} (${pages} pages, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
