@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../pipeline/src/artifact.ts';
 import { checkMetrics, loadMetrics } from '../pipeline/src/metrics.ts';
 import { selectBackend } from '../pipeline/src/backend.ts';
+import { loadConfig } from '../pipeline/src/config.ts';
 import { imageMlpSpec, trainImageMlp } from '../pipeline/src/mlp-classifier.ts';
 import { releaseSubsets, shuffleLabels, trainTestSubsets } from '../pipeline/src/subset.ts';
 import { flatnessInterpolation } from '../pipeline/src/stages/flatness-interpolation.schema.ts';
@@ -108,6 +109,41 @@ describe('training an image MLP', () => {
     expect(run.epochs[n - 2]!.accuracy).toBeLessThan(0.9);
     tf.dispose(run.params);
     releaseSubsets();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('section 1-3 runs leave no tensors behind', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it.each(Object.keys(tinyConfigs))('%s: one run in this thread, then its subsets released', async (stage) => {
+    const module = (await import(`../pipeline/src/stages/${stage}.ts`)) as {
+      spec: { configSchema: import('zod').ZodType };
+      runOne: (config: unknown, job: unknown, report: () => void) => unknown;
+    };
+    const file = join(tempDir(), `${stage}.yaml`);
+    writeFileSync(file, tinyConfigs[stage]!);
+    const config = loadConfig(file, module.spec.configSchema, 'quick').config as Record<string, any>;
+    const job =
+      stage === 'random-labels'
+        ? { labels: 'random', seed: 1, label: '' }
+        : stage === 'parameters-vs-generalization'
+          ? { width: 3, seed: 1, label: '' }
+          : stage === 'flatness-interpolation'
+            ? { kind: 'train', model: 0, seed: 1, label: '' }
+            : { batchSize: 64, seed: 1, label: '' };
+    const before = tf.memory().numTensors;
+    const result = module.runOne(config, job, () => {}) as Record<string, any>;
+    if (stage === 'flatness-interpolation') {
+      // The second kind of job: the line through two parameter vectors.
+      const theta = result.theta as Float32Array;
+      const line = module.runOne(config, { kind: 'interpolate', seed: 1, alphas: [-1, 0, 0.5, 1, 2], theta1: theta, theta2: theta.map((v) => v * 0.9), label: '' }, () => {}) as Record<string, any>;
+      expect(line.points).toHaveLength(5);
+    }
+    releaseSubsets();
+    expect(result).toBeTruthy();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -67,7 +67,8 @@ function interpolateOne(config: InterpolationConfig, job: Extract<Job, { kind: '
   const spec = imageMlpSpec(train, config.hidden);
   const points = job.alphas.map((alpha, i) => {
     const theta = tf.tensor1d(interpolate(job.theta1, job.theta2, alpha));
-    const params = unflatten(theta, spec);
+    // Inside tidy: unflatten's slices are intermediates that would otherwise outlive the reshaped parameters.
+    const params = tf.tidy(() => unflatten(theta, spec));
     try {
       const point = { alpha, train: evaluateImageMlp(spec, params, train), test: evaluateImageMlp(spec, params, test) };
       report(i + 1, `α = ${alpha.toFixed(2)} test loss ${point.test.loss.toFixed(4)}`);
