@@ -176,7 +176,7 @@ describe('minimal-ratio runs', () => {
     const config = load(tinyConfig.replace(/^ {2}epochs: \d+/m, '  epochs: 20').replace(/^ {2}maxSteps: \d+/m, '  maxSteps: 3'));
     const counts: number[] = [];
     for (let i = 1; i <= 4; i++) {
-      const r = runOne(config, { run: i, seed: i, label: `run ${i}` }, () => {});
+      const r = runOne(config, { run: i, seed: i }, () => {});
       expect(r.diverged).toBeNull();
       counts.push(tf.memory().numTensors);
     }

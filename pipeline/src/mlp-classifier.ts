@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluateClassifier, trainClassifier, type ClassifierRun, type EpochMetrics, type LabelledImages } from './classify.ts';
 import { flattenParams } from './hessian.ts';
-import { initMlp, mlp, type MlpSpec } from './mlp.ts';
+import { initMlp, layerTable, mlp, parameterCount, type MlpSpec } from './mlp.ts';
 import { createRng, permutation } from './random.ts';
 
 /** An MLP from the flattened image to the class logits, ReLU between layers. */
@@ -18,6 +18,11 @@ export function imageMlpSpec(data: LabelledImages, hidden: readonly number[]): M
 /** The classifier as a function of its parameters and a batch of images, for trainClassifier/evaluateClassifier. */
 export function imageMlp(spec: MlpSpec): (params: readonly tf.Tensor[], x: tf.Tensor4D) => tf.Tensor2D {
   return (params, x) => mlp(params, tf.reshape(x, [x.shape[0], spec.inputs]) as tf.Tensor2D, spec.activation);
+}
+
+/** How an artifact describes a classifier trained here: its layers, size, optimizer and loss. */
+export function classifierSetup(spec: MlpSpec) {
+  return { layers: layerTable(spec), parameters: parameterCount(spec), optimizer: 'Adam', loss: 'softmax cross-entropy' };
 }
 
 export interface MlpTraining {

@@ -68,7 +68,13 @@ export async function runStage(name: string, options: RunStageOptions = {}): Pro
   const runJobs: StageContext['runJobs'] = (cfg, jobs, info, run) => {
     if (!module.runOne) throw new Error(`stage "${name}" has no runOne to run jobs with`);
     const progress = log.progress(jobs.reduce((s, j) => s + info(j).steps, 0), run.unit);
-    return runInPool(cfg, jobs, info, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string, stepsDone: run.stepsDone as ((r: unknown, j: unknown) => number) | undefined });
+    // Every run is numbered here, so its progress lines and summary read "run 3/24 <label>".
+    const index = new Map(jobs.map((j, i) => [j, i]));
+    const numbered = (j: (typeof jobs)[number]) => {
+      const { label, steps } = info(j);
+      return { label: `run ${index.get(j)! + 1}/${jobs.length}${label ? ` ${label}` : ''}`, steps };
+    };
+    return runInPool(cfg, jobs, numbered, module.runOne as never, { workers, backend: backend.name, stage: name, progress, summary: run.summary as (r: unknown) => string, stepsDone: run.stepsDone as ((r: unknown, j: unknown) => number) | undefined });
   };
   const data = await module.run(config, { profile, backend, log, datasets, runJobs });
   const checked = spec.dataSchema.safeParse(data);

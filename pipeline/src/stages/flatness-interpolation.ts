@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { unflatten } from '../hessian.ts';
 import { alphaGrid, interpolate } from '../interpolate.ts';
-import { layerTable, parameterCount } from '../mlp.ts';
-import { evaluateImageMlp, flatValues, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { classifierSetup, evaluateImageMlp, flatValues, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { describeMnist, mnistSubsets } from '../mnist-subsets.ts';
 import { deriveSeed } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
-import { releaseSubsets, trainTestSubsets } from '../subset.ts';
+import { releaseSubsets } from '../subset.ts';
 import {
   flatnessInterpolation,
   type InterpolationConfig,
@@ -27,8 +27,6 @@ type Job =
 
 type Result = { kind: 'train'; trained: TrainedModel; theta: Float32Array | null } | { kind: 'interpolate'; points: InterpolationPoint[] };
 
-const subsetsOf = (config: InterpolationConfig) => trainTestSubsets('mnist', config.dataSeed, config.trainingSamples, config.testSamples);
-
 /** The α grid of the config with 0 and 1 added if it misses them, so both trained models are on the curve. */
 export function alphasOf(config: InterpolationConfig): number[] {
   const grid = alphaGrid(config.alpha.from, config.alpha.to, config.alpha.count);
@@ -36,7 +34,7 @@ export function alphasOf(config: InterpolationConfig): number[] {
 }
 
 function trainOne(config: InterpolationConfig, job: Extract<Job, { kind: 'train' }>, report: (step: number, metric: string) => void): Result {
-  const { train, test } = subsetsOf(config);
+  const { train, test } = mnistSubsets(config);
   const spec = imageMlpSpec(train, config.hidden);
   const model = config.models[job.model]!;
   const batches = Math.ceil(config.trainingSamples / model.batchSize);
@@ -63,7 +61,7 @@ function trainOne(config: InterpolationConfig, job: Extract<Job, { kind: 'train'
 }
 
 function interpolateOne(config: InterpolationConfig, job: Extract<Job, { kind: 'interpolate' }>, report: (step: number, metric: string) => void): Result {
-  const { train, test } = subsetsOf(config);
+  const { train, test } = mnistSubsets(config);
   const spec = imageMlpSpec(train, config.hidden);
   const points = job.alphas.map((alpha, i) => {
     const theta = tf.tensor1d(interpolate(job.theta1, job.theta2, alpha));
@@ -95,41 +93,20 @@ function summary(result: Result): string {
 }
 
 export async function run(config: InterpolationConfig, ctx: StageContext): Promise<InterpolationData> {
-  let setup: InterpolationData['setup'];
-  try {
-    const { dataset: d, train } = subsetsOf(config);
-    ctx.datasets.mnist = d.identity;
-    ctx.log.info(`MNIST: ${d.source}, identity ${d.identity}`);
-    const spec = imageMlpSpec(train, config.hidden);
-    setup = {
-      dataset: {
-        name: 'MNIST',
-        source: d.source,
-        identity: d.identity,
-        trainCount: d.train.count,
-        testCount: d.test.count,
-        trainingSamples: config.trainingSamples,
-        testSamples: config.testSamples,
-        dataSeed: config.dataSeed,
-      },
-      layers: layerTable(spec),
-      parameters: parameterCount(spec),
-      optimizer: 'Adam',
-      loss: 'softmax cross-entropy',
-      epochs: config.epochs,
-      stopAtTrainingAccuracy: config.stopAtTrainingAccuracy ?? null,
-      sharedInit: config.sharedInit,
-      models: config.models,
-      seeds: config.seeds,
-    };
-  } finally {
-    releaseSubsets();
-  }
+  const { dataset, spec } = describeMnist(config, ctx, ({ train }) => ({ spec: imageMlpSpec(train, config.hidden) }));
+  const setup: InterpolationData['setup'] = {
+    dataset,
+    ...classifierSetup(spec),
+    epochs: config.epochs,
+    stopAtTrainingAccuracy: config.stopAtTrainingAccuracy ?? null,
+    sharedInit: config.sharedInit,
+    models: config.models,
+    seeds: config.seeds,
+  };
 
   const trainJobs: Job[] = config.seeds.flatMap((seed) =>
     config.models.map((m, model) => ({ kind: 'train' as const, model, seed, label: `${m.name} · seed ${seed}` })),
   );
-  trainJobs.forEach((j, i) => (j.label = `run ${i + 1}/${trainJobs.length} ${j.label}`));
   const steps = (j: Job) =>
     j.kind === 'train' ? config.epochs * Math.ceil(config.trainingSamples / config.models[j.model]!.batchSize) : j.alphas.length;
   const alphas = alphasOf(config);

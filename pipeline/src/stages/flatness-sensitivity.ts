@@ -5,13 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flattenParams } from '../hessian.ts';
-import { layerTable, mlp, parameterCount } from '../mlp.ts';
-import { evaluateImageMlp, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { mlp } from '../mlp.ts';
+import { classifierSetup, evaluateImageMlp, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { describeMnist, mnistSubsets } from '../mnist-subsets.ts';
 import { deriveSeed } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
 import { sensitivity } from '../sensitivity.ts';
 import { crossEntropyLoss, topHessianEigenvalue } from '../sharpness.ts';
-import { releaseSubsets, trainTestSubsets } from '../subset.ts';
+import { releaseSubsets } from '../subset.ts';
 import { flatnessSensitivity, type SensitivityConfig, type SensitivityData, type SensitivityRun } from './flatness-sensitivity.schema.ts';
 
 export const spec = flatnessSensitivity;
@@ -22,7 +23,6 @@ interface Job {
   label: string;
 }
 
-const subsetsOf = (config: SensitivityConfig) => trainTestSubsets('mnist', config.dataSeed, config.trainingSamples, config.testSamples);
 const stepsOf = (config: SensitivityConfig, batchSize: number) => config.epochs * Math.ceil(config.trainingSamples / batchSize);
 // Power iteration's products are counted as steps too, so the ETA covers them.
 const totalSteps = (config: SensitivityConfig, batchSize: number) => stepsOf(config, batchSize) + config.sharpness.iterations;
@@ -33,7 +33,7 @@ function rows(x: tf.Tensor4D, n: number): tf.Tensor2D {
 }
 
 export function runOne(config: SensitivityConfig, job: Job, report: (step: number, metric: string) => void): SensitivityRun {
-  const { train, test } = subsetsOf(config);
+  const { train, test } = mnistSubsets(config);
   const spec = imageMlpSpec(train, config.hidden);
   const batches = Math.ceil(config.trainingSamples / job.batchSize);
   // Every batch size starts from the same initialisation for a given seed.
@@ -80,41 +80,20 @@ function summary(run: SensitivityRun): string {
 }
 
 export async function run(config: SensitivityConfig, ctx: StageContext): Promise<SensitivityData> {
-  let setup: SensitivityData['setup'];
-  try {
-    const { dataset: d, train } = subsetsOf(config);
-    ctx.datasets.mnist = d.identity;
-    ctx.log.info(`MNIST: ${d.source}, identity ${d.identity}`);
-    const spec = imageMlpSpec(train, config.hidden);
-    setup = {
-      dataset: {
-        name: 'MNIST',
-        source: d.source,
-        identity: d.identity,
-        trainCount: d.train.count,
-        testCount: d.test.count,
-        trainingSamples: config.trainingSamples,
-        testSamples: config.testSamples,
-        dataSeed: config.dataSeed,
-      },
-      layers: layerTable(spec),
-      parameters: parameterCount(spec),
-      optimizer: 'Adam',
-      loss: 'softmax cross-entropy',
-      learningRate: config.learningRate,
-      epochs: config.epochs,
-      stopAtTrainingAccuracy: config.stopAtTrainingAccuracy ?? null,
-      seeds: config.seeds,
-      sensitivitySamples: config.sensitivitySamples,
-      sharpness: { ...config.sharpness, method: 'power iteration on Hessian-vector products (reverse over reverse)' },
-    };
-  } finally {
-    releaseSubsets();
-  }
+  const { dataset, spec } = describeMnist(config, ctx, ({ train }) => ({ spec: imageMlpSpec(train, config.hidden) }));
+  const setup: SensitivityData['setup'] = {
+    dataset,
+    ...classifierSetup(spec),
+    learningRate: config.learningRate,
+    epochs: config.epochs,
+    stopAtTrainingAccuracy: config.stopAtTrainingAccuracy ?? null,
+    seeds: config.seeds,
+    sensitivitySamples: config.sensitivitySamples,
+    sharpness: { ...config.sharpness, method: 'power iteration on Hessian-vector products (reverse over reverse)' },
+  };
 
   // Smallest batches (most optimizer steps) first, so the two cores finish together.
   const jobs: Job[] = config.batchSizes.flatMap((batchSize) => config.seeds.map((seed) => ({ batchSize, seed, label: `batch ${batchSize} · seed ${seed}` })));
-  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
   let runs: SensitivityRun[];
   try {
     runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: totalSteps(config, j.batchSize) }), {

@@ -65,3 +65,4 @@ export const datasetSchema = z.strictObject({
   testSamples: z.int(),
   dataSeed: z.int(),
 });
+export type DatasetInfo = z.infer<typeof datasetSchema>;

@@ -22,7 +22,6 @@ export const spec = minimalRatioStage;
 interface Job {
   run: number;
   seed: number;
-  label: string;
 }
 
 const mlpSpec = (config: MinimalRatioConfig): MlpSpec => ({ inputs: 1, outputs: 1, hidden: config.hidden, activation: config.activation });
@@ -106,10 +105,9 @@ export async function run(config: MinimalRatioConfig, ctx: StageContext): Promis
   const jobs: Job[] = Array.from({ length: config.runs }, (_, i) => ({
     run: i + 1,
     seed: deriveSeed(config.baseSeed, 'run', i + 1),
-    label: `run ${i + 1}/${config.runs}`,
   }));
   const steps = config.phase1.epochs + config.phase2.maxSteps;
-  const runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps }), { unit: 'step', summary });
+  const runs = await ctx.runJobs(config, jobs, () => ({ label: '', steps }), { unit: 'step', summary });
   for (const r of runs) {
     if (r.diverged) ctx.log.warn(`run ${r.run} diverged in ${r.diverged.phase} at step ${r.diverged.step}; it is reported, not drawn`);
   }

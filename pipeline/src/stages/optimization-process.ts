@@ -106,7 +106,7 @@ function errorSurface(config: OptimizationProcessConfig, run: RunResult): NonNul
 const coordinates = (points: Array<[number, number]>) => ({ x: points.map((p) => p[0]), y: points.map((p) => p[1]) });
 
 export async function run(config: OptimizationProcessConfig, ctx: StageContext): Promise<OptimizationProcessData> {
-  const jobs: Job[] = config.seeds.map((seed, i) => ({ seed, label: `run ${i + 1}/${config.seeds.length} seed ${seed}` }));
+  const jobs: Job[] = config.seeds.map((seed) => ({ seed, label: `seed ${seed}` }));
   const runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: config.epochs }), { unit: 'epoch', summary });
   for (const r of runs) if (r.diverged) ctx.log.warn(`seed ${r.seed} diverged at epoch ${r.diverged.epoch}; it is reported, not drawn`);
 

@@ -4,11 +4,12 @@
  * model is measured on the training and the test subset.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parameterCount, type MlpSpec } from '../mlp.ts';
+import { parameterCount } from '../mlp.ts';
 import { evaluateImageMlp, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { describeMnist, mnistSubsets } from '../mnist-subsets.ts';
 import { deriveSeed } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
-import { releaseSubsets, trainTestSubsets } from '../subset.ts';
+import { releaseSubsets } from '../subset.ts';
 import { parametersVsGeneralization, type ParametersConfig, type ParametersData, type ParametersRun } from './parameters-vs-generalization.schema.ts';
 
 export const spec = parametersVsGeneralization;
@@ -19,11 +20,10 @@ interface Job {
   label: string;
 }
 
-const subsetsOf = (config: ParametersConfig) => trainTestSubsets('mnist', config.dataSeed, config.trainingSamples, config.testSamples);
 const hiddenOf = (config: ParametersConfig, width: number): number[] => new Array<number>(config.layers).fill(width);
 
 export function runOne(config: ParametersConfig, job: Job, report: (step: number, metric: string) => void): ParametersRun {
-  const { train, test } = subsetsOf(config);
+  const { train, test } = mnistSubsets(config);
   const spec = imageMlpSpec(train, hiddenOf(config, job.width));
   const batches = Math.ceil(config.trainingSamples / config.batchSize);
   const result = trainImageMlp(spec, train, {
@@ -48,31 +48,10 @@ function summary(run: ParametersRun): string {
 }
 
 export async function run(config: ParametersConfig, ctx: StageContext): Promise<ParametersData> {
-  let specs: MlpSpec[];
-  let dataset: ParametersData['setup']['dataset'];
-  try {
-    const subsets = subsetsOf(config);
-    ctx.datasets.mnist = subsets.dataset.identity;
-    ctx.log.info(`MNIST: ${subsets.dataset.source}, identity ${subsets.dataset.identity}`);
-    specs = config.widths.map((w) => imageMlpSpec(subsets.train, hiddenOf(config, w)));
-    const d = subsets.dataset;
-    dataset = {
-      name: 'MNIST',
-      source: d.source,
-      identity: d.identity,
-      trainCount: d.train.count,
-      testCount: d.test.count,
-      trainingSamples: config.trainingSamples,
-      testSamples: config.testSamples,
-      dataSeed: config.dataSeed,
-    };
-  } finally {
-    releaseSubsets();
-  }
+  const { dataset, specs } = describeMnist(config, ctx, ({ train }) => ({ specs: config.widths.map((w) => imageMlpSpec(train, hiddenOf(config, w))) }));
 
   // Widest first: the longest runs start early, so the two cores finish together.
   const jobs: Job[] = [...config.widths].reverse().flatMap((width) => config.seeds.map((seed) => ({ width, seed, label: `width ${width} · seed ${seed}` })));
-  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
   const batches = Math.ceil(config.trainingSamples / config.batchSize);
   let runs: ParametersRun[];
   try {

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LabelledImages } from '../classify.ts';
-import { layerTable, parameterCount } from '../mlp.ts';
-import { evaluateImageMlp, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { classifierSetup, evaluateImageMlp, imageMlpSpec, trainImageMlp } from '../mlp-classifier.ts';
+import { describeMnist, mnistSubsets } from '../mnist-subsets.ts';
 import { deriveSeed } from '../random.ts';
 import type { StageContext } from '../run-stage.ts';
-import { releaseSubsets, shuffleLabels, trainTestSubsets } from '../subset.ts';
+import { releaseSubsets, shuffleLabels } from '../subset.ts';
 import { randomLabels, type RandomLabelsConfig, type RandomLabelsData, type RandomLabelsRun } from './random-labels.schema.ts';
 
 export const spec = randomLabels;
@@ -20,15 +20,13 @@ interface Job {
   label: string;
 }
 
-const subsetsOf = (config: RandomLabelsConfig) => trainTestSubsets('mnist', config.dataSeed, config.trainingSamples, config.testSamples);
-
 function shuffledLabels(config: RandomLabelsConfig, labels: tf.Tensor1D): Int32Array {
   return shuffleLabels(labels.dataSync() as Int32Array, deriveSeed(config.labelSeed, 'label-shuffle'));
 }
 
 /** One MLP trained from one seed on the random (or true) labels, evaluated after every epoch. */
 export function runOne(config: RandomLabelsConfig, job: Job, report: (step: number, metric: string) => void): RandomLabelsRun {
-  const { train, test } = subsetsOf(config);
+  const { train, test } = mnistSubsets(config);
   const labels = job.labels === 'random' ? tf.tensor1d(shuffledLabels(config, train.labels), 'int32') : train.labels;
   const data: LabelledImages = { x: train.x, labels, classes: train.classes };
   const spec = imageMlpSpec(data, config.hidden);
@@ -59,46 +57,31 @@ function summary(run: RandomLabelsRun): string {
 }
 
 export async function run(config: RandomLabelsConfig, ctx: StageContext): Promise<RandomLabelsData> {
-  let setup: RandomLabelsData['setup'];
-  try {
-    const { dataset, train, test } = subsetsOf(config);
-    ctx.datasets.mnist = dataset.identity;
-    ctx.log.info(`MNIST: ${dataset.source}, identity ${dataset.identity}`);
+  const { dataset, spec, unchangedLabels, majorityClassShare } = describeMnist(config, ctx, ({ train, test }) => {
     const trueLabels = train.labels.dataSync() as Int32Array;
     const shuffled = shuffledLabels(config, train.labels);
     const testCounts = new Array<number>(test.classes).fill(0);
     for (const y of test.labels.dataSync()) testCounts[y]!++;
-    const spec = imageMlpSpec(train, config.hidden);
-    setup = {
-      dataset: {
-        name: 'MNIST',
-        source: dataset.source,
-        identity: dataset.identity,
-        trainCount: dataset.train.count,
-        testCount: dataset.test.count,
-        trainingSamples: config.trainingSamples,
-        testSamples: config.testSamples,
-        dataSeed: config.dataSeed,
-      },
-      layers: layerTable(spec),
-      parameters: parameterCount(spec),
-      optimizer: 'Adam',
-      loss: 'softmax cross-entropy',
-      learningRate: config.learningRate,
-      batchSize: config.batchSize,
-      epochs: config.epochs,
-      seeds: config.seeds,
-      labelSeed: config.labelSeed,
+    return {
+      spec: imageMlpSpec(train, config.hidden),
       unchangedLabels: shuffled.filter((y, i) => y === trueLabels[i]).length / shuffled.length,
       majorityClassShare: Math.max(...testCounts) / config.testSamples,
     };
-  } finally {
-    releaseSubsets();
-  }
+  });
+  const setup: RandomLabelsData['setup'] = {
+    dataset,
+    ...classifierSetup(spec),
+    learningRate: config.learningRate,
+    batchSize: config.batchSize,
+    epochs: config.epochs,
+    seeds: config.seeds,
+    labelSeed: config.labelSeed,
+    unchangedLabels,
+    majorityClassShare,
+  };
 
   const kinds = config.trueLabels ? (['random', 'true'] as const) : (['random'] as const);
   const jobs: Job[] = kinds.flatMap((labels) => config.seeds.map((seed) => ({ labels, seed, label: `${labels} labels · seed ${seed}` })));
-  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
   const batches = Math.ceil(config.trainingSamples / config.batchSize);
   let runs: RandomLabelsRun[];
   try {

@@ -79,7 +79,6 @@ export async function run(config: SimulateFunctionConfig, ctx: StageContext): Pr
       for (const seed of config.seeds) jobs.push({ fn, model: m, seed, label: `${fn} · ${model.name} · seed ${seed}` });
     });
   }
-  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
   const runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: config.epochs }), { unit: 'epoch', summary });
   runs.forEach((r, i) => {
     const j = jobs[i]!;

@@ -103,7 +103,6 @@ export async function run(config: TrainOnTasksConfig, ctx: StageContext): Promis
   for (const task of present.keys()) {
     for (const seed of config.seeds) config.models.forEach((m, model) => jobs.push({ task, model, seed, label: `${task} · ${m.name} · seed ${seed}` }));
   }
-  jobs.forEach((j, i) => (j.label = `run ${i + 1}/${jobs.length} ${j.label}`));
   const batches = Math.ceil(config.trainingSamples / config.batchSize);
   let runs: Run[];
   try {
