@@ -269,7 +269,7 @@ describe('section 1-3 stages on a tiny budget', () => {
   });
 
   it('builds section 1-3 of the report: Figures I to N with a median line per series, the tables, and numbers in the prose', async () => {
-    const quick = await quickArtifacts(Object.keys(tinyConfigs));
+    const quick = await quickArtifacts();
     const ws = siteWorkspace(quick, Object.entries(tinyConfigs).map(([stage, config]) => ({ stage, config, artifacts })));
     const out = tempDir();
     const built = buildSite(out, { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: ws.configDir, HW1_ARTIFACTS_DIR: ws.artifacts });

@@ -141,18 +141,11 @@ async function sharedQuickArtifacts(): Promise<string> {
 }
 
 /**
- * A fresh artifacts directory holding the quick artifact of every stage not
- * in `except` (shipped configs, quick profile): what a site build needs
- * besides the stage a test is about.
+ * The quick artifacts of every stage (shipped configs, quick profile), in a
+ * directory shared by the whole test run: read it, never write to it
+ * (siteWorkspace copies what a build needs).
  */
-export async function quickArtifacts(except: readonly string[] = []): Promise<string> {
-  const source = await sharedQuickArtifacts();
-  const dir = tempDir();
-  for (const { name } of stageList) {
-    if (!except.includes(name) && existsSync(join(source, name))) cpSync(join(source, name), join(dir, name), { recursive: true });
-  }
-  return dir;
-}
+export const quickArtifacts = (): Promise<string> => sharedQuickArtifacts();
 
 /**
  * A config directory and an artifacts directory for a site build: each stage

@@ -20,7 +20,7 @@ const configText = readFileSync(join(root, 'content/experiments/simulate-functio
 // Every other stage's quick artifact, for the site builds below.
 let quick: string;
 beforeAll(async () => {
-  quick = await quickArtifacts(['simulate-function']);
+  quick = await quickArtifacts();
 });
 
 function read(dir: string) {

@@ -38,7 +38,7 @@ describe('1-1 train on actual tasks, tiny budget', () => {
     run = runCli(['train-on-tasks'], withoutFashion);
     if (run.status !== 0) throw new Error(`stage failed:\n${run.stdout}\n${run.stderr}`);
     data = readArtifact(join(artifacts, 'train-on-tasks/artifact.json'), 'train-on-tasks', trainOnTasks.schemaVersion, trainOnTasks.dataSchema).data;
-    quick = await quickArtifacts(['train-on-tasks']);
+    quick = await quickArtifacts();
     const ws = siteWorkspace(quick, [{ stage: 'train-on-tasks', config, artifacts }]);
     site = { HW1_PROFILE: 'quick', HW1_CONFIG_DIR: ws.configDir, HW1_ARTIFACTS_DIR: ws.artifacts };
   });

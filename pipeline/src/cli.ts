@@ -3,9 +3,9 @@
  * entry through the `stage:<name>` scripts of this package.
  */
 import { profiles } from './config.ts';
-import { InputError } from './errors.ts';
+import { runMain, UsageError } from './errors.ts';
 import { backendNames } from './backend.ts';
-import { runStage, UsageError } from './run-stage.ts';
+import { runStage } from './run-stage.ts';
 import { stageList } from './stages/index.ts';
 
 const help = `Usage: npm run stage -- <stage> [--help]
@@ -38,14 +38,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof InputError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { artifactPath, ArtifactError, manifestSchema, readArtifact, type Manifest } from './artifact.ts';
 import { compareStage, orderStages, toMarkdown, toText, type Comparison, type SideInput } from './comparison.ts';
 import { activeProfile, type Profile } from './config.ts';
-import { InputError } from './errors.ts';
+import { runMain, UsageError } from './errors.ts';
 import { projectRoot } from './hash.ts';
 import { checkMetrics, loadMetrics } from './metrics.ts';
 import { createLogger, formatDuration } from './progress.ts';
@@ -71,8 +71,6 @@ interface Options {
   out: string;
   site: boolean;
 }
-
-class UsageError extends InputError {}
 
 function parseArgs(argv: string[]): Options | null {
   if (argv.includes('--help') || argv.includes('-h')) return null;
@@ -313,14 +311,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof InputError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { artifactPath, artifactsRoot, writeArtifact, type Manifest } from './artifact.ts';
 import { selectBackend, type BackendInfo } from './backend.ts';
 import { activeProfile, type Profile } from './config.ts';
-import { InputError } from './errors.ts';
+import { UsageError } from './errors.ts';
 import { codeHash, projectRoot } from './hash.ts';
 import { runJobs as runInPool, workerCount, type JobInfo, type RunOne } from './pool.ts';
 import { createLogger, formatDuration, type Logger, type Output } from './progress.ts';
@@ -42,7 +42,6 @@ export async function loadStage(name: string): Promise<StageModule> {
 }
 
 /** A wrong command line: unknown stage or option. */
-export class UsageError extends InputError {}
 
 export interface RunStageOptions {
   out?: Output;

@@ -6,12 +6,12 @@
 import type { Artifact } from '@hw1/pipeline/artifact.ts';
 import { loadCurrentArtifact } from '@hw1/pipeline/current-artifact.ts';
 import type { StageSpec } from '@hw1/pipeline/stage.ts';
-import { flatnessInterpolation } from '@hw1/pipeline/stages/flatness-interpolation.schema.ts';
-import { flatnessSensitivity } from '@hw1/pipeline/stages/flatness-sensitivity.schema.ts';
+import { flatnessInterpolation, type InterpolationData } from '@hw1/pipeline/stages/flatness-interpolation.schema.ts';
+import { flatnessSensitivity, type SensitivityData } from '@hw1/pipeline/stages/flatness-sensitivity.schema.ts';
 import { minimalRatioStage, type MinimalRatioData } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
 import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
-import { parametersVsGeneralization } from '@hw1/pipeline/stages/parameters-vs-generalization.schema.ts';
-import { randomLabels } from '@hw1/pipeline/stages/random-labels.schema.ts';
+import { parametersVsGeneralization, type ParametersData } from '@hw1/pipeline/stages/parameters-vs-generalization.schema.ts';
+import { randomLabels, type RandomLabelsData } from '@hw1/pipeline/stages/random-labels.schema.ts';
 import { simulateFunction, type SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
 import type { z } from 'zod';
@@ -28,6 +28,10 @@ export const simulateFunctionArtifact = (): Artifact<SimulateFunctionData> => ar
 export const trainOnTasksArtifact = (): Artifact<TrainOnTasksData> => artifactOf(trainOnTasks);
 export const optimizationProcessArtifact = (): Artifact<OptimizationProcessData> => artifactOf(optimizationProcess);
 export const minimalRatioArtifact = (): Artifact<MinimalRatioData> => artifactOf(minimalRatioStage);
+export const randomLabelsArtifact = (): Artifact<RandomLabelsData> => artifactOf(randomLabels);
+export const parametersArtifact = (): Artifact<ParametersData> => artifactOf(parametersVsGeneralization);
+export const interpolationArtifact = (): Artifact<InterpolationData> => artifactOf(flatnessInterpolation);
+export const sensitivityArtifact = (): Artifact<SensitivityData> => artifactOf(flatnessSensitivity);
 
 /** Manifests of every stage, for the front page. */
 export function allManifests() {
@@ -36,9 +40,9 @@ export function allManifests() {
     trainOnTasksArtifact,
     optimizationProcessArtifact,
     minimalRatioArtifact,
-    () => artifactOf(randomLabels),
-    () => artifactOf(parametersVsGeneralization),
-    () => artifactOf(flatnessInterpolation),
-    () => artifactOf(flatnessSensitivity),
+    randomLabelsArtifact,
+    parametersArtifact,
+    interpolationArtifact,
+    sensitivityArtifact,
   ].map((a) => a().manifest);
 }

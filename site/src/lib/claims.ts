@@ -6,14 +6,13 @@
  * (./claims-log.ts), and fails the build under HW1_STRICT=1.
  */
 import { interpolationFacts, randomLabelsFacts } from './generalization.ts';
-import { artifactOf } from './artifacts.ts';
+import { sensitivityArtifact } from './artifacts.ts';
 import { sci, percent } from './format.ts';
 import { data as minimalRatioData, finishedRuns } from './minimal-ratio.ts';
 import { data as optimizationData } from './optimization-process.ts';
 import { data as simulateData, summarize as fitSummary } from './simulate-function.ts';
 import { median } from './stats.ts';
 import { data as tasksData, summarize as taskSummary } from './train-on-tasks.ts';
-import { flatnessSensitivity } from '@hw1/pipeline/stages/flatness-sensitivity.schema.ts';
 
 /** pass: the data bear the claim out; fail: they contradict it; unchecked: the data to decide are missing (e.g. a dataset not installed). */
 export type ClaimStatus = 'pass' | 'fail' | 'unchecked';
@@ -176,7 +175,7 @@ export const checks = {
   },
   /** Every batch size's runs end at about the same training accuracy: all within 3 points. */
   'sensitivity-equal-fit': () => {
-    const d = artifactOf(flatnessSensitivity).data;
+    const d = sensitivityArtifact().data;
     const acc = d.models.flatMap((m) => m.runs.filter((r) => !r.diverged).map((r) => r.train!.accuracy));
     const gap = Math.max(...acc) - Math.min(...acc);
     return verdict(gap <= 0.03, `final training accuracy ${percent(Math.min(...acc))} to ${percent(Math.max(...acc))} over ${acc.length} runs, ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`);

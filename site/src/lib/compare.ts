@@ -20,7 +20,7 @@
  *    with one side).
  * 4. Where overlaying makes no sense (a heatmap surface, two sides' own PCA
  *    planes), render each side alone and join them with `sideBySide(...)`.
- * Add `baseNote(spec)` to the figure's notes: it says why a base is missing
+ * Add `baseNotes(spec)` to the figure's notes: it says why a base is missing
  * (a new stage, or an artifact of another shape), or is null.
  */
 import { readFileSync } from 'node:fs';
@@ -82,12 +82,12 @@ export function sidesOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>): Sid
   return 'data' in base ? [{ side: 'base', label: c.base.label, data: base.data }, headSide] : [headSide];
 }
 
-/** Why the base of a stage is not drawn in compare mode, or null. */
-export function baseNote(spec: StageSpec): string | null {
+/** For a figure's notes: why the base of a stage is not drawn in compare mode (none in a normal build). */
+export function baseNotes(spec: StageSpec): string[] {
   const c = comparison();
-  if (!c) return null;
+  if (!c) return [];
   const base = baseOf(spec, c);
-  return 'note' in base ? base.note : null;
+  return 'note' in base ? [base.note] : [];
 }
 
 /** Accepts plain data (a normal build, a test) or sides, and gives sides. */

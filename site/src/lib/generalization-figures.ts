@@ -3,11 +3,10 @@ import { flatnessInterpolation } from '@hw1/pipeline/stages/flatness-interpolati
 import { flatnessSensitivity } from '@hw1/pipeline/stages/flatness-sensitivity.schema.ts';
 import { parametersVsGeneralization } from '@hw1/pipeline/stages/parameters-vs-generalization.schema.ts';
 import { randomLabels } from '@hw1/pipeline/stages/random-labels.schema.ts';
-import { headOf } from './compare.ts';
+import { baseNotes, headOf } from './compare.ts';
 import { int } from './format.ts';
 import {
   bandPanel,
-  baseNotes,
   interpolationRows,
   interpolationSides,
   parametersRows,
@@ -35,6 +34,16 @@ export type GeneralizationFigure = (typeof generalizationFigures)[number];
 
 const lossAxis = (what: string): Plot.ScaleOptions => ({ type: 'log', label: `↑ ${what} loss (cross-entropy, log)`, tickFormat: powerOfTen });
 const accuracyAxis = (what: string): Plot.ScaleOptions => ({ label: `↑ ${what} accuracy (%)`, domain: [0, 100] });
+
+/** How long the models were trained, for a caption. */
+const trainedFor = (s: { stopAtTrainingAccuracy: number | null; epochs: number }): string =>
+  s.stopAtTrainingAccuracy ? `until an epoch's running training accuracy reached ${(100 * s.stopAtTrainingAccuracy).toFixed(0)}% (at most ${s.epochs} epochs)` : `for ${s.epochs} epochs`;
+
+/** The batch sizes of every side, and a log-2 x axis with a tick at each. */
+function batchSizeAxis(all: ReadonlyArray<{ data: { models: ReadonlyArray<{ batchSize: number }> } }>): { sizes: number[]; x: Plot.ScaleOptions } {
+  const sizes = [...new Set(all.flatMap((side) => side.data.models.map((m) => m.batchSize)))].sort((a, b) => a - b);
+  return { sizes, x: { type: 'log', base: 2, label: 'batch size (log) →', domain: [sizes[0]! / 1.4, sizes.at(-1)! * 1.4], ticks: sizes, tickFormat: (v: number) => String(v) } };
+}
 
 function divergenceNotes(items: ReadonlyArray<{ what: string; diverged: { epoch: number; value: string } | null }>): string[] {
   return items.filter((i) => i.diverged).map((i) => `Diverged and not drawn: ${i.what}, loss ${i.diverged!.value} in epoch ${i.diverged!.epoch}.`);
@@ -126,7 +135,7 @@ function figureL(): FigureParts {
     ...baseNotes(flatnessInterpolation),
   ];
   if (d.curves.length === 0) notes.push('No seed has both models trained: there is no interpolation to draw.');
-  const stop = s.stopAtTrainingAccuracy ? `until an epoch's running training accuracy reached ${(100 * s.stopAtTrainingAccuracy).toFixed(0)}% (at most ${s.epochs} epochs)` : `for ${s.epochs} epochs`;
+  const stop = trainedFor(s);
   return {
     id: 'figure-l',
     svg: d.curves.length ? stack(all, [panel('loss', 'top'), panel('accuracy', 'bottom')]) : '',
@@ -142,8 +151,7 @@ function figureM(): FigureParts {
   const all = sensitivitySides();
   const d = headOf(all);
   const s = d.setup;
-  const sizes = [...new Set(all.flatMap((side) => side.data.models.map((m) => m.batchSize)))].sort((a, b) => a - b);
-  const x: Plot.ScaleOptions = { type: 'log', base: 2, label: 'batch size (log) →', domain: [sizes[0]! / 1.4, sizes.at(-1)! * 1.4], ticks: sizes, tickFormat: (v: number) => String(v) };
+  const { sizes, x } = batchSizeAxis(all);
   const panel = (metric: 'loss' | 'accuracy' | 'sensitivity', position: 'top' | 'middle' | 'bottom') =>
     bandPanel(
       all.map((side) => ({ side, rows: sensitivityRows(side.data, metric) })),
@@ -162,7 +170,7 @@ function figureM(): FigureParts {
         height: position === 'bottom' ? 260 : 210,
       },
     );
-  const stop = s.stopAtTrainingAccuracy ? `until an epoch's running training accuracy reached ${(100 * s.stopAtTrainingAccuracy).toFixed(0)}% (at most ${s.epochs} epochs)` : `for ${s.epochs} epochs`;
+  const stop = trainedFor(s);
   return {
     id: 'figure-m',
     svg: stack(all, [panel('loss', 'top'), panel('accuracy', 'middle'), panel('sensitivity', 'bottom')]),
@@ -181,12 +189,12 @@ function figureSharpness(): FigureParts {
   const all = sensitivitySides();
   const d = headOf(all);
   const s = d.setup;
-  const sizes = [...new Set(all.flatMap((side) => side.data.models.map((m) => m.batchSize)))].sort((a, b) => a - b);
+  const { x } = batchSizeAxis(all);
   const svg = stack(all, [
     bandPanel(
       all.map((side) => ({ side, rows: sensitivityRows(side.data, 'sharpness') })),
       {
-        x: { type: 'log', base: 2, label: 'batch size (log) →', domain: [sizes[0]! / 1.4, sizes.at(-1)! * 1.4], ticks: sizes, tickFormat: (v: number) => String(v) },
+        x,
         y: { type: 'log', label: '↑ largest Hessian eigenvalue λ_max (log)', tickFormat: powerOfTen },
         series: ['sharpness (training loss)'],
         colors: [palette[3]!],

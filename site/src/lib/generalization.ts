@@ -9,22 +9,15 @@ import { flatnessInterpolation, type InterpolationData } from '@hw1/pipeline/sta
 import { flatnessSensitivity, type SensitivityData } from '@hw1/pipeline/stages/flatness-sensitivity.schema.ts';
 import { parametersVsGeneralization, type ParametersData } from '@hw1/pipeline/stages/parameters-vs-generalization.schema.ts';
 import { randomLabels, type RandomLabelsData } from '@hw1/pipeline/stages/random-labels.schema.ts';
-import type { StageSpec } from '@hw1/pipeline/stage.ts';
-import { artifactOf } from './artifacts.ts';
-import { baseNote, sidesOf, type Side } from './compare.ts';
-import { Plot, palette, powerOfTen, renderPlot, sideMarks, sidesLegend } from './plot.ts';
+import { interpolationArtifact, parametersArtifact, randomLabelsArtifact, sensitivityArtifact } from './artifacts.ts';
+import { sidesOf, type Side } from './compare.ts';
+import { Plot, palette, renderPlot, sideMarks, sidesLegend } from './plot.ts';
 import { median, spread } from './stats.ts';
 
-export const randomLabelsArtifact = () => artifactOf(randomLabels);
-export const parametersArtifact = () => artifactOf(parametersVsGeneralization);
-export const interpolationArtifact = () => artifactOf(flatnessInterpolation);
-export const sensitivityArtifact = () => artifactOf(flatnessSensitivity);
 
 export const generalizationSpecs = { 'random-labels': randomLabels, 'parameters-vs-generalization': parametersVsGeneralization, 'flatness-interpolation': flatnessInterpolation, 'flatness-sensitivity': flatnessSensitivity } as const;
 export type GeneralizationStage = keyof typeof generalizationSpecs;
 
-/** What a figure says when the base is missing in compare mode. */
-export const baseNotes = (spec: StageSpec): string[] => [baseNote(spec)].filter((n): n is string => n !== null);
 
 export interface BandRow {
   x: number;
@@ -88,6 +81,19 @@ export function stack(all: ReadonlyArray<Side<unknown>>, panels: string[]): stri
   return sidesLegend(all) + panels.join('');
 }
 
+/**
+ * A summary of one side's data, computed once per data object: the prose
+ * quotes each fact many times, the claims check them again, and the print
+ * page renders every section a second time. Without an argument: the head's.
+ */
+function factsOf<D extends object, R>(compute: (d: D) => R, head: () => { data: D }): (d?: D) => R {
+  const cache = new WeakMap<D, R>();
+  return (d = head().data) => {
+    if (!cache.has(d)) cache.set(d, compute(d));
+    return cache.get(d)!;
+  };
+}
+
 export const trainTest = ['training', 'test'] as const;
 export const trainTestColors = [palette[0]!, palette[1]!];
 
@@ -130,7 +136,7 @@ export function randomLabelsRows(d: RandomLabelsData, metric: 'loss' | 'accuracy
   });
 }
 
-export function randomLabelsFacts(d: RandomLabelsData = randomLabelsArtifact().data) {
+function computeRandomLabelsFacts(d: RandomLabelsData) {
   const finals = (kind: 'random' | 'true') => d.runs.filter((r) => r.labels === kind && !r.diverged).map((r) => r.epochs.at(-1)!);
   const random = finals('random');
   const real = finals('true');
@@ -173,7 +179,7 @@ export function parametersRows(d: ParametersData, metric: 'loss' | 'accuracy'): 
   );
 }
 
-export function parametersFacts(d: ParametersData = parametersArtifact().data) {
+function computeParametersFacts(d: ParametersData) {
   const rows = d.models.map((m) => {
     const ok = m.runs.filter((r) => !r.diverged);
     return {
@@ -212,7 +218,7 @@ export function interpolationRows(d: InterpolationData, metric: 'loss' | 'accura
   );
 }
 
-export function interpolationFacts(d: InterpolationData = interpolationArtifact().data) {
+function computeInterpolationFacts(d: InterpolationData) {
   const at = (alpha: number) => {
     const pts = d.curves.map((c) => c.points.find((p) => p.alpha === alpha)!);
     return { trainLoss: median(pts.map((p) => p.train.loss)), testLoss: median(pts.map((p) => p.test.loss)), trainAccuracy: median(pts.map((p) => p.train.accuracy)), testAccuracy: median(pts.map((p) => p.test.accuracy)) };
@@ -259,7 +265,7 @@ export function sensitivityRows(d: SensitivityData, metric: 'loss' | 'accuracy' 
   );
 }
 
-export function sensitivityFacts(d: SensitivityData = sensitivityArtifact().data) {
+function computeSensitivityFacts(d: SensitivityData) {
   const rows = d.models.map((m) => {
     const ok = m.runs.filter((r) => !r.diverged);
     return {
@@ -285,4 +291,7 @@ export function sensitivityFacts(d: SensitivityData = sensitivityArtifact().data
   };
 }
 
-export const logTicks = powerOfTen;
+export const randomLabelsFacts = factsOf(computeRandomLabelsFacts, randomLabelsArtifact);
+export const parametersFacts = factsOf(computeParametersFacts, parametersArtifact);
+export const interpolationFacts = factsOf(computeInterpolationFacts, interpolationArtifact);
+export const sensitivityFacts = factsOf(computeSensitivityFacts, sensitivityArtifact);

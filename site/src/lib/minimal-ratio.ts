@@ -1,7 +1,7 @@
 /** Views of the "minimal ratio" artifact used by its figure, setup and prose. */
 import { minimalRatioStage, type MinimalRatioData, type MinimalRatioRun } from '@hw1/pipeline/stages/minimal-ratio.schema.ts';
 import { minimalRatioArtifact } from './artifacts.ts';
-import { baseNote, sidesOf, type Side } from './compare.ts';
+import { baseNotes as notesOnBase, sidesOf, type Side } from './compare.ts';
 import { median } from './stats.ts';
 
 
@@ -13,7 +13,7 @@ export function data(): MinimalRatioData {
 export const sides = (): Side<MinimalRatioData>[] => sidesOf(minimalRatioStage);
 
 /** What a figure says when the base is missing in compare mode. */
-export const baseNotes = (): string[] => [baseNote(minimalRatioStage)].filter((n): n is string => n !== null);
+export const baseNotes = (): string[] => notesOnBase(minimalRatioStage);
 
 /** Runs with a result (not diverged). */
 export function finishedRuns(): MinimalRatioRun[] {

@@ -6,7 +6,7 @@
  */
 import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
 import { optimizationProcessArtifact } from './artifacts.ts';
-import { asSides, baseNote, headOf, sidesOf, type Side } from './compare.ts';
+import { asSides, baseNotes as notesOnBase, headOf, sidesOf, type Side } from './compare.ts';
 import { percent } from './format.ts';
 import { bucketMeans, Plot, palette, powerOfTen, renderPlot, sideBySide, sideMarks, sidesLegend } from './plot.ts';
 import { median } from './stats.ts';
@@ -20,7 +20,7 @@ export function data(): OptimizationProcessData {
 export const sides = (): Side<OptimizationProcessData>[] => sidesOf(optimizationProcess);
 
 /** What a figure says when the base is missing in compare mode. */
-export const baseNotes = (): string[] => [baseNote(optimizationProcess)].filter((n): n is string => n !== null);
+export const baseNotes = (): string[] => notesOnBase(optimizationProcess);
 
 /** The data of a figure: one artifact's, or the sides of a compare build. */
 type Input = OptimizationProcessData | readonly Side<OptimizationProcessData>[];

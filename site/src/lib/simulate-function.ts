@@ -1,7 +1,7 @@
 /** Views of the "simulate a function" artifact used by its figures, tables and prose. */
 import { simulateFunction, type SimulateFunctionData } from '@hw1/pipeline/stages/simulate-function.schema.ts';
 import { simulateFunctionArtifact } from './artifacts.ts';
-import { baseNote, headFirst, sidesOf, type Side } from './compare.ts';
+import { baseNotes as notesOnBase, headFirst, sidesOf, type Side } from './compare.ts';
 import { spread, type Spread } from './stats.ts';
 
 export type FunctionResult = SimulateFunctionData['functions'][number];
@@ -20,7 +20,7 @@ export const modelNames = (all: readonly Side<SimulateFunctionData>[]): string[]
 export const functionIn = (d: SimulateFunctionData, id: string): FunctionResult | undefined => d.functions.find((f) => f.id === id);
 
 /** What a figure says when the base is missing in compare mode. */
-export const baseNotes = (): string[] => [baseNote(simulateFunction)].filter((n): n is string => n !== null);
+export const baseNotes = (): string[] => notesOnBase(simulateFunction);
 
 export function functionResult(id: string): FunctionResult {
   const d = data();

@@ -1,11 +1,9 @@
 /** Summaries over seeds: what a figure or a sentence reports about several runs. */
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+import { median } from '@hw1/pipeline/metrics.ts';
+
+// One median for the pipeline's metrics and the site's summaries.
+export { median };
 
 export function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;

@@ -1,7 +1,7 @@
 /** Views of the "train on actual tasks" artifact used by its figures, tables and prose. */
 import { trainOnTasks, type TrainOnTasksData } from '@hw1/pipeline/stages/train-on-tasks.schema.ts';
 import { trainOnTasksArtifact } from './artifacts.ts';
-import { baseNote, sidesOf, type Side } from './compare.ts';
+import { baseNotes as notesOnBase, sidesOf, type Side } from './compare.ts';
 import { spread, type Spread } from './stats.ts';
 
 export type TaskResult = TrainOnTasksData['tasks'][number];
@@ -17,7 +17,7 @@ export const sides = (): Side<TrainOnTasksData>[] => sidesOf(trainOnTasks);
 export const taskIn = (d: TrainOnTasksData, id: string): TaskResult | undefined => d.tasks.find((t) => t.id === id);
 
 /** What a figure says when the base is missing in compare mode. */
-export const baseNotes = (): string[] => [baseNote(trainOnTasks)].filter((n): n is string => n !== null);
+export const baseNotes = (): string[] => notesOnBase(trainOnTasks);
 
 export function task(id: string): TaskResult {
   const t = data().tasks.find((t) => t.id === id);
