@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { InputError, runMain } from '@hw1/pipeline/errors.ts';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
 
@@ -13,8 +14,10 @@ const site = resolve(import.meta.dirname, '..');
 /** Prints `dir`/print.html to `out`; returns the number of pages. */
 export async function printReport(dir: string, out: string): Promise<number> {
   const server = await serveDirectory(dir);
-  const browser = await launchChromium();
+  // Closed in every case, also when Chromium cannot start.
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
+    browser = await launchChromium();
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/print.html`, { waitUntil: 'load' });
     await page.evaluate(() => document.fonts.ready);
@@ -33,23 +36,24 @@ export async function printReport(dir: string, out: string): Promise<number> {
     // Each page is one "/Type /Page" object in the file Chromium writes.
     return pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0;
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.close();
   }
 }
 
-if (import.meta.main) {
+async function main(argv: string[]): Promise<number> {
   const dir = resolve(site, process.env.HW1_SITE_OUT ?? 'dist');
-  const out = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? join(dir, 'report.pdf'));
+  const out = resolve(process.env.INIT_CWD ?? process.cwd(), argv[0] ?? join(dir, 'report.pdf'));
   if (!existsSync(join(dir, 'print.html'))) {
-    console.error(`error: no built report in ${relative(process.cwd(), dir) || dir} (print.html is missing).\nBuild it first: npx turbo run report   (or HW1_PROFILE=quick npx turbo run report for the quick profile)`);
-    process.exit(2);
+    throw new InputError(
+      `no built report in ${relative(process.cwd(), dir) || dir} (print.html is missing).\nBuild it first: npx turbo run report   (or HW1_PROFILE=quick npx turbo run report for the quick profile)`,
+    );
   }
-  if (!existsSync(dirname(out))) {
-    console.error(`error: the directory for ${out} does not exist`);
-    process.exit(2);
-  }
+  if (!existsSync(dirname(out))) throw new InputError(`the directory for ${out} does not exist`);
   const started = performance.now();
   const pages = await printReport(dir, out);
   console.log(`wrote ${out} (${pages} pages, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return 0;
 }
+
+if (import.meta.main) runMain(() => main(process.argv.slice(2)));
