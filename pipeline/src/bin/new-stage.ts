@@ -1,0 +1,45 @@
+/** `npm run new-stage -- <name> [--title "…"] [--section "…"]`: the command line of tooling/new-stage.ts. */
+import { runMain, UsageError } from '../core/errors.ts';
+import { type NewStageOptions, newStage } from '../tooling/new-stage.ts';
+
+const help = `Usage: npm run new-stage -- <name> [--title "<title>"] [--section "<label>"]
+
+Adds a working stage called <name> from the templates (a small MLP fitting
+sin(2πx) from a few seeds), ready to run and to edit:
+  pipeline/src/stages/<name>/spec.ts     config and data schemas (no TensorFlow.js)
+  pipeline/src/stages/<name>/run.ts      the experiment: runOne per independent run, run
+  pipeline/src/stages/<name>/metrics.ts  the numbers npm run diff compares
+  content/experiments/<name>.yaml        its config, with a quick profile
+  content/report/<name>.mdx              its page, placed after the others
+  site/src/stages/<name>.ts              its figures and the facts the page quotes
+and updates the derived files (npm run sync): the stage registry, the
+stage:<name> script and its turbo task. Then: HW1_PROFILE=quick npx turbo run report
+
+Options:
+  --title "<title>"    the page's title (default: from the name)
+  --section "<label>"  the section label in the report, e.g. "2-1" (default: the name)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const positional: string[] = [];
+  const options: Partial<NewStageOptions> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--title' || a === '--section') {
+      const v = argv[++i];
+      if (!v) throw new UsageError(`${a} needs a value`);
+      options[a === '--title' ? 'title' : 'section'] = v;
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}; see --help`);
+    else positional.push(a);
+  }
+  if (positional.length !== 1) throw new UsageError(`expected one stage name, got ${positional.length}; see --help`);
+  const written = await newStage({ ...options, name: positional[0]! });
+  process.stdout.write(`new stage "${positional[0]}": wrote\n${written.map((f) => `  ${f}\n`).join('')}Run it: HW1_PROFILE=quick npx turbo run report\n`);
+  return 0;
+}
+
+runMain(() => main(process.argv.slice(2)));

@@ -1,0 +1,53 @@
+/**
+ * `npm run stage -- <name>`: runs one stage. Turbo calls the same entry
+ * through the `stage:<name>` scripts of this package (written by npm run sync).
+ * Only argv → runStage here: the results are computed below, in the runner.
+ */
+import { relative } from 'node:path';
+import { profiles } from '../core/config.ts';
+import { runMain, UsageError } from '../core/errors.ts';
+import { duration } from '../core/format.ts';
+import { projectRoot } from '../core/paths.ts';
+import { createLogger } from '../core/progress.ts';
+import { backendNames } from '../runtime/backend.ts';
+import { runStage } from '../runtime/run-stage.ts';
+
+async function help(): Promise<string> {
+  // Loaded only for --help: the registry is in no stage's cache key.
+  const { stageList } = await import('../stages/registry.ts');
+  return `Usage: npm run stage -- <stage> [--help]
+
+Runs one experiment stage of the report and writes its artifact to
+cache/artifacts/<stage>/artifact.json. Normally \`npx turbo run report\` runs
+every stage that needs it; use this to run one by hand.
+
+Stages:
+${stageList.map((s) => `  ${s.name.padEnd(30)} ${s.title}`).join('\n')}
+
+Environment:
+  HW1_PROFILE        ${profiles.join(' | ')} (default full): the budget, part of every cache key
+  HW1_BACKEND        ${backendNames.join(' | ')} (default: the first that loads, in that order)
+  HW1_ARTIFACTS_DIR  where artifacts go (default cache/artifacts)
+  HW1_WORKERS        worker threads for a stage's independent runs (default: one per core)
+
+Exit status: 0 done, 1 the stage failed, 2 bad input (usage, config, environment
+variable or data file; the message says which).
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(await help());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const unknownFlag = argv.find((a) => a.startsWith('-'));
+  if (unknownFlag) throw new UsageError(`unknown option ${unknownFlag}; see --help`);
+  if (argv.length > 1) throw new UsageError(`expected one stage name, got ${argv.length}; see --help`);
+  const name = argv[0]!;
+  const log = createLogger(process.stdout, { prefix: `[${name}]` });
+  const { file, manifest } = await runStage(name, { log });
+  log.info(`done in ${duration(manifest.wallTimeSeconds)}: wrote ${relative(projectRoot, file) || file}`);
+  return 0;
+}
+
+runMain(() => main(process.argv.slice(2)));

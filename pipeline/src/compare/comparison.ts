@@ -1,0 +1,287 @@
+/**
+ * The result of `npm run diff`: per stage, what changed between base and head
+ * (config, code, data), whether each side was replayed from turbo's cache or
+ * run, and every scalar metric with base, head and the difference. Written as
+ * JSON (the site's "What changed" page reads it through HW1_COMPARE) and
+ * rendered here as Markdown (a pull-request comment) and plain text.
+ * No tfjs here: the site imports this module.
+ */
+import { z } from 'zod';
+import type { Manifest } from '../core/artifact.ts';
+import { int, percent, sci } from '../core/format.ts';
+import type { Metric, MetricFormat } from '../core/metrics.ts';
+
+const formatSchema = z.enum(['sci', 'percent', 'int', 'fixed']);
+
+export const metricDiffSchema = z.strictObject({
+  name: z.string(),
+  format: formatSchema,
+  better: z.enum(['lower', 'higher']).nullable(),
+  base: z.number().nullable(),
+  head: z.number().nullable(),
+  /** head − base; null when either is missing. */
+  delta: z.number().nullable(),
+  changed: z.boolean(),
+  /** Whether |head − base| is larger than the spread (max − min) over seeds on either side; null when unchanged or without two seeds on each side. */
+  beyondSpread: z.boolean().nullable(),
+  baseSeeds: z.array(z.number()).nullable(),
+  headSeeds: z.array(z.number()).nullable(),
+});
+export type MetricDiff = z.infer<typeof metricDiffSchema>;
+
+const stageSideSchema = z.strictObject({
+  /** replayed: turbo restored the artifact from its cache; ran: the stage trained; absent: the side has no such stage. */
+  status: z.enum(['replayed', 'ran', 'absent']),
+  configHash: z.string().nullable(),
+  codeHash: z.string().nullable(),
+  data: z.record(z.string(), z.string()),
+  wallTimeSeconds: z.number().nullable(),
+  /** Why this side has no metrics (no metrics module, data of another shape…), if so. */
+  note: z.string().nullable(),
+});
+export type StageSide = z.infer<typeof stageSideSchema>;
+
+export const stageComparisonSchema = z.strictObject({
+  name: z.string(),
+  title: z.string(),
+  base: stageSideSchema,
+  head: stageSideSchema,
+  changes: z.strictObject({
+    config: z.boolean(),
+    code: z.boolean(),
+    /** Datasets whose identity differs. */
+    data: z.array(z.string()),
+    added: z.boolean(),
+    removed: z.boolean(),
+  }),
+  /** Any input changed or any metric differs. */
+  changed: z.boolean(),
+  /** Changed metrics first, then the rest, each in the stage's own order. */
+  metrics: z.array(metricDiffSchema),
+});
+export type StageComparison = z.infer<typeof stageComparisonSchema>;
+
+const revisionSchema = z.strictObject({
+  /** As given on the command line; null for the working tree. */
+  rev: z.string().nullable(),
+  commit: z.string(),
+  /** "base main (1a2b3c4)", "head working tree (on 5d6e7f8)". */
+  label: z.string(),
+  /** Where this side's artifacts were (for the site build). */
+  artifacts: z.string(),
+});
+
+export const comparisonSchema = z.strictObject({
+  version: z.literal(1),
+  profile: z.string(),
+  base: revisionSchema,
+  head: revisionSchema,
+  /** Changed stages first, each group in report order. */
+  stages: z.array(stageComparisonSchema),
+});
+export type Comparison = z.infer<typeof comparisonSchema>;
+
+/** Equal up to rounding noise far below anything the report prints. */
+function same(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+const range = (xs: readonly number[]) => Math.max(...xs) - Math.min(...xs);
+
+export function diffMetrics(base: readonly Metric[] | null, head: readonly Metric[] | null): MetricDiff[] {
+  const b = new Map((base ?? []).map((m) => [m.name, m]));
+  const h = new Map((head ?? []).map((m) => [m.name, m]));
+  // Head's order, then metrics only the base has.
+  const names = [...h.keys(), ...[...b.keys()].filter((n) => !h.has(n))];
+  const rows = names.map((name): MetricDiff => {
+    const x = b.get(name);
+    const y = h.get(name);
+    const bv = x?.value ?? null;
+    const hv = y?.value ?? null;
+    const delta = bv !== null && hv !== null ? hv - bv : null;
+    const bs = x?.perSeed ?? null;
+    const hs = y?.perSeed ?? null;
+    const beyondSpread =
+      delta !== null && !same(bv, hv) && bs && hs && bs.length >= 2 && hs.length >= 2 ? Math.abs(delta) > Math.max(range(bs), range(hs)) : null;
+    return {
+      name,
+      format: (y ?? x)!.format,
+      better: (y ?? x)!.better ?? null,
+      base: bv,
+      head: hv,
+      delta,
+      changed: !x || !y || !same(bv, hv),
+      beyondSpread,
+      baseSeeds: bs,
+      headSeeds: hs,
+    };
+  });
+  return [...rows.filter((r) => r.changed), ...rows.filter((r) => !r.changed)];
+}
+
+export interface SideInput {
+  status: 'replayed' | 'ran' | 'absent';
+  manifest: Manifest | null;
+  metrics: Metric[] | null;
+  note: string | null;
+}
+
+/** One stage's comparison from what each side produced. */
+export function compareStage(name: string, title: string, base: SideInput, head: SideInput): StageComparison {
+  const bm = base.manifest;
+  const hm = head.manifest;
+  const side = (s: SideInput): StageSide => ({
+    status: s.status,
+    configHash: s.manifest?.configHash ?? null,
+    codeHash: s.manifest?.codeHash ?? null,
+    data: s.manifest?.data ?? {},
+    wallTimeSeconds: s.manifest?.wallTimeSeconds ?? null,
+    note: s.note,
+  });
+  const datasets = [...new Set([...Object.keys(bm?.data ?? {}), ...Object.keys(hm?.data ?? {})])];
+  const changes = {
+    config: !!bm && !!hm && bm.configHash !== hm.configHash,
+    code: !!bm && !!hm && bm.codeHash !== hm.codeHash,
+    data: bm && hm ? datasets.filter((d) => bm.data[d] !== hm.data[d]) : [],
+    added: !bm && !!hm,
+    removed: !!bm && !hm,
+  };
+  const metrics = diffMetrics(bm ? base.metrics : null, hm ? head.metrics : null);
+  const changed = changes.config || changes.code || changes.data.length > 0 || changes.added || changes.removed || metrics.some((m) => m.changed);
+  return { name, title, base: side(base), head: side(head), changes, changed, metrics };
+}
+
+/** Changed stages first, report order kept within each group. */
+export function orderStages(stages: readonly StageComparison[]): StageComparison[] {
+  return [...stages.filter((s) => s.changed), ...stages.filter((s) => !s.changed)];
+}
+
+export function formatValue(value: number | null, format: MetricFormat): string {
+  if (value === null) return '—';
+  switch (format) {
+    case 'int':
+      return int(value);
+    case 'percent':
+      return percent(value, 2);
+    case 'fixed':
+      return value.toFixed(3);
+    case 'sci':
+      return sci(value);
+  }
+}
+
+/** The change as a reader wants it: relative for losses, percentage points for percentages, absolute otherwise. */
+export function formatDelta(m: MetricDiff): string {
+  if (m.base === null && m.head === null) return '';
+  if (m.base === null) return 'new';
+  if (m.head === null) return 'gone';
+  if (!m.changed) return '0';
+  const d = m.delta!;
+  const sign = d > 0 ? '+' : '−';
+  switch (m.format) {
+    case 'int':
+      return `${sign}${Math.abs(Math.round(d))}`;
+    case 'percent':
+      return `${sign}${Math.abs(d * 100).toFixed(2)} pp`;
+    case 'fixed':
+      return `${sign}${Math.abs(d).toFixed(3)}`;
+    case 'sci':
+      return m.base !== 0 ? `${sign}${Math.abs((100 * d) / m.base).toFixed(1)}%` : `${sign}${formatValue(Math.abs(d), 'sci')}`;
+  }
+}
+
+/** "better" / "worse" for metrics with a direction; "" otherwise or when unchanged. */
+export function direction(m: MetricDiff): string {
+  if (!m.changed || m.delta === null || m.delta === 0 || !m.better) return '';
+  return m.delta < 0 === (m.better === 'lower') ? 'better' : 'worse';
+}
+
+export function spreadText(m: MetricDiff): string {
+  if (!m.changed || m.beyondSpread === null) return '';
+  return m.beyondSpread ? 'yes' : 'no (within seed spread)';
+}
+
+export function stageChanges(s: StageComparison): string[] {
+  const out: string[] = [];
+  if (s.changes.added) out.push('new stage');
+  if (s.changes.removed) out.push('stage removed');
+  if (s.changes.config) out.push('config');
+  if (s.changes.code) out.push('code');
+  if (s.changes.data.length) out.push(`data (${s.changes.data.join(', ')})`);
+  return out;
+}
+
+const statusText = (s: StageSide) => (s.status === 'ran' ? 'ran' : s.status === 'replayed' ? 'replayed from cache' : 'absent');
+
+function metricsSummary(s: StageComparison): string {
+  const changed = s.metrics.filter((m) => m.changed);
+  if (s.metrics.length === 0) return 'no metrics';
+  const beyond = changed.filter((m) => m.beyondSpread).length;
+  return changed.length === 0
+    ? `none of ${s.metrics.length}`
+    : `${changed.length} of ${s.metrics.length}${beyond ? ` (${beyond} beyond the seed spread)` : ''}`;
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+function metricTable(rows: readonly MetricDiff[]): string[] {
+  return [
+    '| metric | base | head | change | beyond seed spread |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...rows.map((m) => {
+      const dir = direction(m);
+      return `| ${cell(m.name)} | ${formatValue(m.base, m.format)} | ${formatValue(m.head, m.format)} | ${formatDelta(m)}${dir ? ` (${dir})` : ''} | ${spreadText(m)} |`;
+    }),
+  ];
+}
+
+/** Marks the pull-request comment so the workflow updates its own comment instead of adding another. */
+export const MARKDOWN_MARKER = '<!-- hw1-diff -->';
+
+/** The table for a pull-request comment: stages (changed first), then each changed stage's metrics (changed first). */
+export function toMarkdown(c: Comparison): string {
+  const lines = [
+    MARKDOWN_MARKER,
+    `### Results: ${c.base.label} → ${c.head.label} (profile \`${c.profile}\`)`,
+    '',
+    '| stage | what changed | base | head | metrics changed |',
+    '| --- | --- | --- | --- | --- |',
+    ...c.stages.map(
+      (s) =>
+        `| ${s.changed ? `**${cell(s.title)}**` : cell(s.title)} (\`${s.name}\`) | ${stageChanges(s).join(', ') || (s.changed ? 'results only' : 'nothing')} | ${statusText(s.base)} | ${statusText(s.head)} | ${metricsSummary(s)} |`,
+    ),
+  ];
+  for (const s of c.stages.filter((x) => x.changed)) {
+    const changed = s.metrics.filter((m) => m.changed);
+    const same = s.metrics.filter((m) => !m.changed);
+    lines.push('', `#### ${s.title} (\`${s.name}\`): ${stageChanges(s).join(', ') || 'results'} changed`);
+    for (const note of [s.base.note && `base: ${s.base.note}`, s.head.note && `head: ${s.head.note}`].filter(Boolean)) lines.push('', `> ${note}`);
+    if (changed.length) lines.push('', ...metricTable(changed));
+    else if (s.metrics.length) lines.push('', `Every metric is the same (${s.metrics.length}).`);
+    if (same.length && changed.length)
+      lines.push('', `<details><summary>${same.length} unchanged metrics</summary>`, '', ...metricTable(same), '', '</details>');
+  }
+  const unchanged = c.stages.filter((s) => !s.changed);
+  if (unchanged.length) lines.push('', `Unchanged: ${unchanged.map((s) => `\`${s.name}\``).join(', ')} (inputs and every metric identical).`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A short plain-text summary for the terminal. */
+export function toText(c: Comparison): string {
+  const lines = [`${c.base.label} → ${c.head.label}, profile ${c.profile}`];
+  const width = Math.max(...c.stages.map((s) => s.name.length), 5);
+  for (const s of c.stages) {
+    lines.push(
+      `  ${s.changed ? '*' : ' '} ${s.name.padEnd(width)}  changed: ${(stageChanges(s).join(', ') || (s.changed ? 'results only' : 'nothing')).padEnd(16)}  base ${statusText(s.base)}, head ${statusText(s.head)}; metrics changed: ${metricsSummary(s)}`,
+    );
+    for (const m of s.metrics.filter((x) => x.changed).slice(0, 8)) {
+      lines.push(
+        `        ${m.name}: ${formatValue(m.base, m.format)} → ${formatValue(m.head, m.format)} (${formatDelta(m)}${m.beyondSpread === null ? '' : m.beyondSpread ? ', beyond seed spread' : ', within seed spread'})`,
+      );
+    }
+    const more = s.metrics.filter((x) => x.changed).length - 8;
+    if (more > 0) lines.push(`        … and ${more} more (see --md or the What changed page)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

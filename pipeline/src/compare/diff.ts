@@ -1,0 +1,284 @@
+/**
+ * `npm run diff -- <base> [<head>]` (bin/diff.ts reads the command line):
+ * every stage's results at two revisions, side by side. Each side is checked
+ * out in a temporary git worktree (the working tree, by default, as a
+ * snapshot commit), its stages run through turbo with this checkout's turbo
+ * cache (so a stage whose inputs are unchanged is replayed, not retrained),
+ * and the report is built in compare mode from the head's site code: figures
+ * overlay base and head, and a "What changed" page tables every metric.
+ *
+ * A side's stages are read off its turbo.json (the `stage:<name>` tasks), so
+ * a revision of another layout still compares.
+ */
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { ArtifactError, type Manifest, manifestSchema, readArtifact } from '../core/artifact.ts';
+import type { Profile } from '../core/config.ts';
+import { duration } from '../core/format.ts';
+import { artifactPath, projectRoot } from '../core/paths.ts';
+import type { Logger } from '../core/progress.ts';
+import { specs } from '../stages/registry.ts';
+import { type Comparison, compareStage, orderStages, type SideInput, toMarkdown, toText } from './comparison.ts';
+import { checkMetrics, loadMetrics } from './metrics.ts';
+import {
+  addWorktree,
+  DiffError,
+  git,
+  missingLayout,
+  provideNodeModules,
+  removeWorktree,
+  repositoryOf,
+  resolveRevision,
+  runProcess,
+  type SideName,
+  snapshotWorkingTree,
+  stopChildren,
+} from './worktree.ts';
+
+export interface DiffOptions {
+  base: string;
+  /** null: the working tree. */
+  head: string | null;
+  format: 'text' | 'md' | 'json';
+  /** Where the compare site (and comparison.json/.md) go. */
+  out: string;
+  site: boolean;
+  profile: Profile;
+}
+
+interface TaskSummary {
+  taskId: string;
+  hash: string;
+  cache: { status: string };
+  execution?: { exitCode?: number | null } | null;
+}
+
+interface SideResult {
+  side: SideName;
+  rev: string | null;
+  commit: string;
+  label: string;
+  dir: string;
+  stages: ReadonlyArray<{ name: string; title: string }>;
+  tasks: Map<string, TaskSummary>;
+}
+
+const STAGE_TASK = /^(?:@hw1\/pipeline#)?stage:(.+)$/;
+
+/** The stages a checkout has: its turbo.json's `stage:<name>` tasks, titled by this checkout's registry where it knows them. */
+export function stagesOf(dir: string): Array<{ name: string; title: string }> {
+  const turbo = JSON.parse(readFileSync(join(dir, 'turbo.json'), 'utf8')) as { tasks?: Record<string, unknown> };
+  return Object.keys(turbo.tasks ?? {}).flatMap((task) => {
+    const name = STAGE_TASK.exec(task)?.[1];
+    if (!name) return [];
+    const spec = (specs as Record<string, { title: string } | undefined>)[name];
+    return [{ name, title: spec?.title ?? name }];
+  });
+}
+
+/** The environment a side's turbo and site build see: the user's, minus what would point them elsewhere. */
+function sideEnv(profile: Profile, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: profile, ...extra };
+  for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT', 'HW1_COMPARE']) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+function latestSummary(dir: string): { tasks: TaskSummary[] } | null {
+  const runs = join(dir, '.turbo', 'runs');
+  if (!existsSync(runs)) return null;
+  const files = readdirSync(runs)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => join(runs, f));
+  if (files.length === 0) return null;
+  files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return JSON.parse(readFileSync(files[0]!, 'utf8')) as { tasks: TaskSummary[] };
+}
+
+function logTail(dir: string, stage: string, fallback: string[]): string {
+  const file = join(dir, 'pipeline', '.turbo', `turbo-stage:${stage}.log`);
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : fallback;
+  return lines
+    .filter((l) => l.trim())
+    .slice(-12)
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+async function prepareSide(side: SideName, rev: string | null, commit: string, label: string, dir: string, profile: Profile, log: Logger): Promise<SideResult> {
+  const t0 = performance.now();
+  const missing = missingLayout(dir);
+  if (missing.length) {
+    throw new DiffError(`the ${side} revision ${rev ?? 'working tree'} (${commit.slice(0, 10)}) does not have the project's layout: no ${missing.join(', ')}`);
+  }
+  const how = await provideNodeModules(projectRoot, dir, (l) => log.info(`${side}: ${l}`));
+  log.info(`${side}: ${label} checked out in ${dir} (node_modules ${how === 'linked' ? 'linked to this checkout’s' : 'installed with npm ci'})`);
+  // The dataset links turbo hashes, and the cached dataset hashes (keyed by file, so valid here too).
+  mkdirSync(join(dir, 'cache'), { recursive: true });
+  const ids = join(projectRoot, 'cache', 'data-ids.json');
+  if (existsSync(ids)) copyFileSync(ids, join(dir, 'cache', 'data-ids.json'));
+  const linked = await runProcess('npm', ['run', '--silent', 'datasets'], { cwd: dir, env: sideEnv(profile) });
+  if (linked.code !== 0) throw new DiffError(`${side}: linking the datasets (npm run datasets) failed:\n${linked.tail.join('\n')}`);
+  const stages = stagesOf(dir);
+  const turbo = join(projectRoot, 'node_modules', '.bin', 'turbo');
+  const args = [
+    'run',
+    ...stages.map((s) => `stage:${s.name}`),
+    '--cache-dir',
+    join(projectRoot, 'cache', 'turbo'),
+    '--summarize',
+    '--output-logs=new-only',
+    '--log-order=stream',
+  ];
+  log.info(`${side}: turbo run ${stages.length} stages (profile ${profile})`);
+  const r = await runProcess(turbo, args, { cwd: dir, env: sideEnv(profile), onLine: (l) => process.stderr.write(`[${side}] ${l}\n`) });
+  const summary = latestSummary(dir);
+  const tasks = new Map((summary?.tasks ?? []).map((t) => [t.taskId.replace(STAGE_TASK, '$1'), t]));
+  if (r.code !== 0) {
+    const failed = stages.filter((s) => {
+      const code = tasks.get(s.name)?.execution?.exitCode;
+      return code !== undefined && code !== null && code !== 0;
+    });
+    if (failed.length) {
+      const s = failed[0]!;
+      throw new DiffError(
+        `stage "${s.name}" failed on the ${side} side (${label}): exit code ${tasks.get(s.name)!.execution!.exitCode}; the end of its log:\n${logTail(dir, s.name, r.tail)}`,
+      );
+    }
+    throw new DiffError(`turbo failed on the ${side} side (${label}) with exit code ${r.code}:\n${r.tail.slice(-12).join('\n')}`);
+  }
+  const ran = [...tasks.entries()].filter(([, t]) => t.cache.status !== 'HIT').map(([n]) => n);
+  log.info(
+    `${side}: ${stages.length - ran.length} replayed from cache, ${ran.length ? `ran ${ran.join(', ')}` : 'none ran'} (${duration((performance.now() - t0) / 1000)})`,
+  );
+  return { side, rev, commit, label, dir, stages, tasks };
+}
+
+async function sideInput(result: SideResult, stage: string): Promise<SideInput> {
+  if (!result.stages.some((s) => s.name === stage)) return { status: 'absent', manifest: null, metrics: null, note: null };
+  const status = result.tasks.get(stage)?.cache.status === 'HIT' ? 'replayed' : 'ran';
+  const file = artifactPath(stage, join(result.dir, 'cache', 'artifacts'));
+  let manifest: Manifest | null = null;
+  try {
+    manifest = manifestSchema.parse((JSON.parse(readFileSync(file, 'utf8')) as { manifest: unknown }).manifest);
+  } catch (err) {
+    throw new DiffError(`stage "${stage}" on the ${result.side} side (${result.label}) left no readable artifact at ${file}: ${(err as Error).message}`);
+  }
+  // This checkout's spec validates the artifact's data before its metrics are computed.
+  const spec = (specs as Record<string, (typeof specs)[keyof typeof specs] | undefined>)[stage];
+  const metricsModule = await loadMetrics(stage);
+  if (!spec || !metricsModule) {
+    return {
+      status,
+      manifest,
+      metrics: null,
+      note: `no metrics: this checkout has no ${spec ? `pipeline/src/stages/${stage}/metrics.ts` : `stage "${stage}"`}`,
+    };
+  }
+  try {
+    const artifact = readArtifact(file, stage, spec.schemaVersion, spec.dataSchema);
+    return { status, manifest, metrics: checkMetrics(stage, metricsModule.metrics(artifact.data as never)), note: null };
+  } catch (err) {
+    if (err instanceof ArtifactError)
+      return { status, manifest, metrics: null, note: `no metrics: its artifact does not match this checkout's schema of the stage` };
+    throw err;
+  }
+}
+
+async function compare(base: SideResult, head: SideResult, profile: Profile): Promise<Comparison> {
+  const names = [...head.stages, ...base.stages.filter((b) => !head.stages.some((h) => h.name === b.name))];
+  const stages = [];
+  for (const { name, title } of names) stages.push(compareStage(name, title, await sideInput(base, name), await sideInput(head, name)));
+  const side = (r: SideResult) => ({ rev: r.rev, commit: r.commit, label: r.label, artifacts: join(r.dir, 'cache', 'artifacts') });
+  return { version: 1, profile, base: side(base), head: side(head), stages: orderStages(stages) };
+}
+
+async function buildSite(head: SideResult, comparisonFile: string, out: string, profile: Profile, log: Logger): Promise<void> {
+  const t0 = performance.now();
+  const astro = join(head.dir, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  log.info(`building the compare site into ${out}`);
+  const r = await runProcess(process.execPath, [astro, 'build'], {
+    cwd: join(head.dir, 'site'),
+    env: sideEnv(profile, { HW1_SITE_OUT: out, HW1_COMPARE: comparisonFile, ASTRO_TELEMETRY_DISABLED: '1' }),
+  });
+  if (r.code !== 0) throw new DiffError(`the compare site did not build (head ${head.label}):\n${r.tail.slice(-20).join('\n')}`);
+  log.info(`site built in ${duration((performance.now() - t0) / 1000)}`);
+}
+
+/** Runs the comparison, writes the site and tables, prints the chosen output to stdout; 0 when done. */
+export async function diff(options: DiffOptions, log: Logger): Promise<number> {
+  const { profile } = options;
+  const { top, prefix } = repositoryOf(projectRoot);
+  const baseCommit = resolveRevision(top, options.base, 'base');
+  const headCommit = options.head === null ? null : resolveRevision(top, options.head, 'head');
+
+  const t0 = performance.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'hw1-diff-'));
+  const worktrees: string[] = [];
+  let cleaned = false;
+  const cleanup = (): void => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const dir of worktrees) removeWorktree(top, dir);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\n[diff] ${signal}: stopping and removing the temporary worktrees\n`);
+    void stopChildren().finally(() => {
+      cleanup();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', cleanup);
+
+  try {
+    const short = (c: string) => c.slice(0, 7);
+    const results: SideResult[] = [];
+    for (const side of ['base', 'head'] as const) {
+      const rev = side === 'base' ? options.base : options.head;
+      let commit: string;
+      let label: string;
+      if (rev !== null) {
+        commit = side === 'base' ? baseCommit : headCommit!;
+        label = commit.startsWith(rev) ? `${side} ${short(commit)}` : `${side} ${rev} (${short(commit)})`;
+      } else {
+        commit = snapshotWorkingTree(top, scratch);
+        const onto = git(['rev-parse', '--verify', '--quiet', 'HEAD'], top);
+        const dirty = git(['rev-parse', `${commit}^{tree}`], top) !== git(['rev-parse', 'HEAD^{tree}'], top);
+        label = `head working tree (${dirty ? `uncommitted changes on ${short(onto)}` : short(onto)})`;
+      }
+      const dir = join(scratch, side);
+      worktrees.push(dir);
+      addWorktree(top, dir, commit);
+      results.push(await prepareSide(side, rev, commit, label, join(dir, prefix), profile, log));
+    }
+    const [base, head] = results as [SideResult, SideResult];
+    const comparison = await compare(base, head, profile);
+    const file = join(scratch, 'comparison.json');
+    writeFileSync(file, `${JSON.stringify(comparison, null, 2)}\n`);
+    if (options.site) await buildSite(head, file, options.out, profile, log);
+    mkdirSync(options.out, { recursive: true });
+    cpSync(file, join(options.out, 'comparison.json'));
+    writeFileSync(join(options.out, 'comparison.md'), toMarkdown(comparison));
+
+    if (options.format === 'md') process.stdout.write(toMarkdown(comparison));
+    else if (options.format === 'json') process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+    else process.stdout.write(toText(comparison));
+    const where = relative(process.cwd(), options.out) || '.';
+    log.info(`done in ${duration((performance.now() - t0) / 1000)}`);
+    if (options.site) log.info(`compare site: ${join(where, 'index.html')} (what changed: ${join(where, 'changes.html')})`);
+    else log.info(`table: ${join(where, 'comparison.md')}`);
+    return 0;
+  } catch (err) {
+    // An interrupted diff's children fail; the signal handler reports and exits.
+    if (interrupted) await new Promise(() => {});
+    throw err;
+  } finally {
+    if (!interrupted) cleanup();
+  }
+}
