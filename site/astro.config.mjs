@@ -5,7 +5,7 @@ import mdx from '@astrojs/mdx';
 import { defineConfig } from 'astro/config';
 import rehypeKatex from 'rehype-katex';
 import remarkMath from 'remark-math';
-import { claimsLog } from './src/lib/claims-log.ts';
+import { claimsLog } from './src/lib/claims/claims-log.ts';
 
 const outDir = process.env.HW1_SITE_OUT ?? './dist';
 
@@ -16,7 +16,9 @@ export default defineConfig({
   integrations: [mdx(), claimsLog()],
   outDir,
   // A build into its own directory keeps its own content cache, so builds can run side by side (tests do).
-  cacheDir: process.env.HW1_SITE_OUT ? `./node_modules/.astro-builds/${createHash('sha256').update(outDir).digest('hex').slice(0, 12)}` : './node_modules/.astro',
+  cacheDir: process.env.HW1_SITE_OUT
+    ? `./node_modules/.astro-builds/${createHash('sha256').update(outDir).digest('hex').slice(0, 12)}`
+    : './node_modules/.astro',
   // The report is read from files (file://) as well as served: relative links, no trailing-slash games.
   build: { format: 'file' },
   trailingSlash: 'never',

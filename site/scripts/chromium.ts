@@ -4,10 +4,10 @@
  * and a fresh profile directory each time.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { InputError } from '@hw1/pipeline/errors.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { InputError } from '@hw1/pipeline/errors';
+import { type BrowserContext, chromium } from 'playwright-core';
 
 export const chromiumPath = process.env.HW1_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -30,7 +30,8 @@ export interface Browser {
 }
 
 export async function launchChromium(options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {}): Promise<Browser> {
-  if (!hasChromium()) throw new InputError(`no Chromium at ${chromiumPath}: install Debian's package (apt-get install chromium) or set HW1_CHROMIUM to its path`);
+  if (!hasChromium())
+    throw new InputError(`no Chromium at ${chromiumPath}: install Debian's package (apt-get install chromium) or set HW1_CHROMIUM to its path`);
   const profile = mkdtempSync(join(tmpdir(), 'hw1-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,

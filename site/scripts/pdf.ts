@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { InputError, runMain } from '@hw1/pipeline/errors.ts';
+import { InputError, runMain } from '@hw1/pipeline/errors';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Figures with JavaScript on: a tooltip with the values of the nearest point,
  * and legend entries that hide or show their series. The SVG is drawn at build
- * time (readable without this script); renderPlot (lib/plot.ts) leaves each
+ * time (readable without this script); renderPlot (lib/figures/plot.ts) leaves each
  * chart's scales in data-scales, from which a point's position is turned back
  * into data values.
  */
@@ -134,11 +134,14 @@ function setUp(svg: SVGSVGElement, tip: HTMLElement, container: HTMLElement): vo
   // An ordinal colour scale cycles through its range: the i-th name gets the i-th colour (mod the range's length).
   const colour = scales.color;
   if (colour && colour.type === 'ordinal' && colour.range.length > 0) {
-    colour.domain.forEach((name, i) => colourNames.set(String(colour.range[i % colour.range.length]).toLowerCase(), String(name)));
+    colour.domain.forEach((name, i) => {
+      colourNames.set(String(colour.range[i % colour.range.length]).toLowerCase(), String(name));
+    });
   }
   // Axis names as the chart prints them; a panel without its own x label (stacked panels) borrows its figure's.
   const axisLabel = (axis: 'x' | 'y') =>
-    (svg.querySelector(`g[aria-label="${axis}-axis label"] text`) ?? container.querySelector(`svg[data-scales] g[aria-label="${axis}-axis label"] text`))?.textContent ?? null;
+    (svg.querySelector(`g[aria-label="${axis}-axis label"] text`) ?? container.querySelector(`svg[data-scales] g[aria-label="${axis}-axis label"] text`))
+      ?.textContent ?? null;
   const names = { x: axisName(axisLabel('x'), 'x'), y: axisName(axisLabel('y'), 'y') };
   let points: Point[] | null = null;
   const collect = (): Point[] => {
@@ -153,7 +156,11 @@ function setUp(svg: SVGSVGElement, tip: HTMLElement, container: HTMLElement): vo
     };
     for (const path of svg.querySelectorAll<SVGPathElement>('g[aria-label="line"] path')) add(path, vertices(path.getAttribute('d') ?? ''), 'stroke');
     for (const c of svg.querySelectorAll<SVGCircleElement>('g[aria-label="dot"] circle')) {
-      add(c, [[Number(c.getAttribute('cx') ?? 0), Number(c.getAttribute('cy') ?? 0)]], c.getAttribute('fill') === 'none' ? 'stroke' : colourOf(c, 'fill') && colourOf(c, 'fill') !== 'currentColor' ? 'fill' : 'stroke');
+      add(
+        c,
+        [[Number(c.getAttribute('cx') ?? 0), Number(c.getAttribute('cy') ?? 0)]],
+        c.getAttribute('fill') === 'none' ? 'stroke' : colourOf(c, 'fill') && colourOf(c, 'fill') !== 'currentColor' ? 'fill' : 'stroke',
+      );
     }
     return out;
   };

@@ -1,34 +1,32 @@
 /**
  * Compare mode: the report as `npm run diff` builds it, with base and head in
  * every figure. HW1_COMPARE names the comparison JSON the diff wrote
- * (pipeline/src/comparison.ts); it holds the labels, where the base's
+ * (pipeline/src/compare/comparison.ts); it holds the labels, where the base's
  * artifacts are, and what the "What changed" page lists. Without it the
  * build is a normal one and nothing here changes any output.
  *
  * How a figure component opts in (the same four steps everywhere):
- * 1. Take the sides instead of the data: `sidesOf(spec)` (or the stage lib's
- *    `sides()` that wraps it) gives `[{ side: 'head', label: '', data }]` in a
+ * 1. Take the sides instead of the data: `sidesOf(name)` (or the stage
+ *    view's `sides()` that wraps it) gives `[{ side: 'head', label: '', data }]` in a
  *    normal build and `[base, head]` in compare mode, base first so it is
  *    drawn underneath. The head's data is the usual checked artifact; the
  *    base's is read as it is (it comes from another commit).
  * 2. Build each side's rows from its own data and pass each mark's options
- *    through `sideMarks(side)` from ./plot.ts: `const st = sideMarks(s);
+ *    through `sideMarks(side)` from ../figures/plot.ts: `const st = sideMarks(s);
  *    Plot.lineY(rows, st.line({ ... }))`. The head's options come back
  *    untouched (so a normal build renders byte for byte as before); the base
  *    is dashed and faded, and its aria-description ends in "(base)".
- * 3. Put `sidesLegend(sides)` from ./plot.ts in front of the SVG (it is empty
+ * 3. Put `sidesLegend(sides)` from ../figures/plot.ts in front of the SVG (it is empty
  *    with one side).
  * 4. Where overlaying makes no sense (a heatmap surface, two sides' own PCA
  *    planes), render each side alone and join them with `sideBySide(...)`.
- * Add `baseNotes(spec)` to the figure's notes: it says why a base is missing
+ * Add `baseNotes(name)` to the figure's notes: it says why a base is missing
  * (a new stage, or an artifact of another shape), or is null.
  */
 import { readFileSync } from 'node:fs';
-import { artifactPath, ArtifactError, readArtifact } from '@hw1/pipeline/artifact.ts';
-import { comparisonSchema, type Comparison } from '@hw1/pipeline/comparison.ts';
-import type { StageSpec } from '@hw1/pipeline/stage.ts';
-import type { z } from 'zod';
-import { artifactOf } from './artifacts.ts';
+import { type Comparison, comparisonSchema } from '@hw1/pipeline/comparison';
+import { ArtifactError, artifactPath, readArtifact, type StageData, type StageName, specs } from '@hw1/pipeline/stages';
+import { artifact } from './artifacts.ts';
 
 export type SideName = 'base' | 'head';
 
@@ -54,42 +52,42 @@ export const compareMode = (): boolean => comparison() !== null;
 
 const bases = new Map<string, { data: unknown } | { note: string }>();
 
-function baseOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>, c: Comparison): { data: z.output<D> } | { note: string } {
-  if (!bases.has(spec.name)) {
-    const stage = c.stages.find((s) => s.name === spec.name);
+function baseOf<N extends StageName>(name: N, c: Comparison): { data: StageData<N> } | { note: string } {
+  if (!bases.has(name)) {
+    const spec = specs[name];
+    const stage = c.stages.find((s) => s.name === name);
     let entry: { data: unknown } | { note: string };
-    if (stage && stage.base.status === 'absent') entry = { note: `The base (${c.base.label}) has no stage ${spec.name}: only the head is drawn.` };
+    if (stage && stage.base.status === 'absent') entry = { note: `The base (${c.base.label}) has no stage ${name}: only the head is drawn.` };
     else {
       try {
-        entry = { data: readArtifact(artifactPath(spec.name, c.base.artifacts), spec.name, spec.schemaVersion, spec.dataSchema).data };
+        entry = { data: readArtifact(artifactPath(name, c.base.artifacts), name, spec.schemaVersion, spec.dataSchema).data };
       } catch (err) {
         if (!(err instanceof ArtifactError)) throw err;
-        entry = { note: `The base's ${spec.name} artifact does not match the head's schema, so only the head is drawn (${err.message.split(';')[0]}).` };
+        entry = { note: `The base's ${name} artifact does not match the head's schema, so only the head is drawn (${err.message.split(';')[0]}).` };
       }
     }
-    bases.set(spec.name, entry);
+    bases.set(name, entry);
   }
-  return bases.get(spec.name) as { data: z.output<D> } | { note: string };
+  return bases.get(name) as { data: StageData<N> } | { note: string };
 }
 
 /** The sides to draw: the head alone in a normal build; base then head in compare mode (base only if it could be read). */
-export function sidesOf<D extends z.ZodType>(spec: StageSpec<z.ZodType, D>): Side<z.output<D>>[] {
-  const head = artifactOf(spec).data;
+export function sidesOf<N extends StageName>(name: N): Side<StageData<N>>[] {
+  const head = artifact(name).data;
   const c = comparison();
   if (!c) return [{ side: 'head', label: '', data: head }];
-  const base = baseOf(spec, c);
-  const headSide: Side<z.output<D>> = { side: 'head', label: c.head.label, data: head };
+  const base = baseOf(name, c);
+  const headSide: Side<StageData<N>> = { side: 'head', label: c.head.label, data: head };
   return 'data' in base ? [{ side: 'base', label: c.base.label, data: base.data }, headSide] : [headSide];
 }
 
 /** For a figure's notes: why the base of a stage is not drawn in compare mode (none in a normal build). */
-export function baseNotes(spec: StageSpec): string[] {
+export function baseNotes(name: StageName): string[] {
   const c = comparison();
   if (!c) return [];
-  const base = baseOf(spec, c);
+  const base = baseOf(name, c);
   return 'note' in base ? [base.note] : [];
 }
-
 /** Accepts plain data (a normal build, a test) or sides, and gives sides. */
 export function asSides<D>(input: D | readonly Side<D>[]): Side<D>[] {
   return Array.isArray(input) ? [...(input as readonly Side<D>[])] : [{ side: 'head', label: '', data: input as D }];

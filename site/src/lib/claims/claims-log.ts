@@ -21,7 +21,9 @@ export interface BuiltClaim {
 /** Every claim on the built pages under `dir`, in page order. */
 export function builtClaims(dir: string): BuiltClaim[] {
   // print.html repeats every section's claims: each is counted on its own page.
-  const pages = readdirSync(dir).filter((f) => f.endsWith('.html') && f !== 'print.html').sort();
+  const pages = readdirSync(dir)
+    .filter((f) => f.endsWith('.html') && f !== 'print.html')
+    .sort();
   return pages.flatMap((page) => {
     const { document } = parseHTML(readFileSync(join(dir, page), 'utf8'));
     return [...document.querySelectorAll('[data-claim]')].map((el) => {
@@ -48,12 +50,16 @@ export function claimsLog(): AstroIntegration {
         const failed = claims.filter((c) => c.status === 'fail');
         const skipped = claims.filter((c) => c.status === 'unchecked');
         const line = (c: BuiltClaim) => `  ${c.page}: [${c.check}${c.args ? ` ${c.args}` : ''}] “${c.text}”\n      ${c.evidence}`;
-        const out: string[] = [`claims: ${claims.length} checked against the artifacts, ${claims.length - failed.length - skipped.length} hold, ${failed.length} contradicted, ${skipped.length} not checkable`];
+        const out: string[] = [
+          `claims: ${claims.length} checked against the artifacts, ${claims.length - failed.length - skipped.length} hold, ${failed.length} contradicted, ${skipped.length} not checkable`,
+        ];
         if (failed.length) out.push('contradicted by the data (flagged on the page):', ...failed.map(line));
         if (skipped.length) out.push('not checked (data missing):', ...skipped.map(line));
         if (failed.length && process.env.HW1_STRICT === '1') {
           console.log(out.join('\n'));
-          throw new Error(`HW1_STRICT=1: ${failed.length} claim${failed.length === 1 ? '' : 's'} contradicted by the data (listed above); fix the prose or the experiment`);
+          throw new Error(
+            `HW1_STRICT=1: ${failed.length} claim${failed.length === 1 ? '' : 's'} contradicted by the data (listed above); fix the prose or the experiment`,
+          );
         }
         // Printed when the build exits, after Astro's own lines, so the list closes the build log.
         process.once('exit', () => console.log(out.join('\n')));

@@ -5,14 +5,15 @@
  * contradicted claim is flagged on the page and in the build log
  * (./claims-log.ts), and fails the build under HW1_STRICT=1.
  */
-import { interpolationFacts, randomLabelsFacts } from './generalization.ts';
-import { sensitivityArtifact } from './artifacts.ts';
-import { sci, percent } from './format.ts';
-import { data as minimalRatioData, finishedRuns } from './minimal-ratio.ts';
-import { data as optimizationData } from './optimization-process.ts';
-import { data as simulateData, summarize as fitSummary } from './simulate-function.ts';
-import { median } from './stats.ts';
-import { data as tasksData, summarize as taskSummary } from './train-on-tasks.ts';
+import { percent, sci } from '@hw1/pipeline/format';
+import { median } from '@hw1/pipeline/stats';
+import { facts as interpolationFacts } from '../../stages/flatness-interpolation.ts';
+import { data as sensitivityData } from '../../stages/flatness-sensitivity.ts';
+import { finishedRuns, data as minimalRatioData } from '../../stages/minimal-ratio.ts';
+import { data as optimizationData } from '../../stages/optimization-process.ts';
+import { facts as randomLabelsFacts } from '../../stages/random-labels.ts';
+import { summarize as fitSummary, data as simulateData } from '../../stages/simulate-function.ts';
+import { summarize as taskSummary, data as tasksData } from '../../stages/train-on-tasks.ts';
 
 /** pass: the data bear the claim out; fail: they contradict it; unchecked: the data to decide are missing (e.g. a dataset not installed). */
 export type ClaimStatus = 'pass' | 'fail' | 'unchecked';
@@ -41,7 +42,9 @@ const fallFactor = (xs: readonly number[]) => {
 
 /** Whether the best and the worst model on a function (by median final loss) have overlapping ranges over seeds. */
 function bestWorstOverlap(fn: string): { overlap: boolean; evidence: string } {
-  const s = fitSummary(fn).filter((m) => m.finalLoss).sort((a, b) => a.finalLoss!.median - b.finalLoss!.median);
+  const s = fitSummary(fn)
+    .filter((m) => m.finalLoss)
+    .sort((a, b) => a.finalLoss!.median - b.finalLoss!.median);
   const best = s[0]!;
   const worst = s.at(-1)!;
   return {
@@ -79,12 +82,16 @@ export const checks = {
   /** On every installed task, the CNNs' parameter counts are within 10% of each other. */
   'cnn-models-same-size': () => {
     const gaps = tasksData().tasks.map((t) => ({ task: t.id, counts: t.models.map((m) => m.parameters), gap: sizeGap(t.models.map((m) => m.parameters)) }));
-    return verdict(gaps.every((g) => g.gap <= 0.1), gaps.map((g) => `${g.task}: ${g.counts.join(', ')} (largest ${percent(g.gap)} above smallest)`).join('; '));
+    return verdict(
+      gaps.every((g) => g.gap <= 0.1),
+      gaps.map((g) => `${g.task}: ${g.counts.join(', ')} (largest ${percent(g.gap)} above smallest)`).join('; '),
+    );
   },
   /** The shallowest CNN holds most of its parameters in the final dense layer; the deepest holds a larger share in convolutions. */
   'cnn-parameter-split': () => {
     const t = tasksData().tasks[0]!;
-    const share = (m: (typeof t.models)[number], kind: 'dense' | 'conv') => m.layers.filter((l) => l.kind.startsWith(kind)).reduce((s, l) => s + l.parameters, 0) / m.parameters;
+    const share = (m: (typeof t.models)[number], kind: 'dense' | 'conv') =>
+      m.layers.filter((l) => l.kind.startsWith(kind)).reduce((s, l) => s + l.parameters, 0) / m.parameters;
     const shallow = t.models.reduce((a, b) => (b.depth < a.depth ? b : a));
     const deep = t.models.reduce((a, b) => (b.depth > a.depth ? b : a));
     return verdict(
@@ -112,7 +119,10 @@ export const checks = {
     const { pca } = optimizationData();
     const kept = (['layer', 'model'] as const).map((s) => ({ s, v: pca[s] ? pca[s]![0] + pca[s]![1] : NaN }));
     if (kept.some((k) => Number.isNaN(k.v))) return unchecked('every run diverged: no PCA');
-    return verdict(kept.every((k) => k.v < 0.999), kept.map((k) => `${k.s}: PC1 + PC2 explain ${percent(k.v)}`).join('; '));
+    return verdict(
+      kept.every((k) => k.v < 0.999),
+      kept.map((k) => `${k.s}: PC1 + PC2 explain ${percent(k.v)}`).join('; '),
+    );
   },
   /** Over a run, the loss falls by a larger factor than the gradient norm (first tenth of the steps vs. the last, median over runs). */
   'loss-falls-faster-than-gradient-norm': () => {
@@ -120,14 +130,20 @@ export const checks = {
     if (runs.length === 0) return unchecked('no finished run');
     const loss = median(runs.map((r) => fallFactor(r.iterations.loss)));
     const norm = median(runs.map((r) => fallFactor(r.iterations.gradientNorm)));
-    return verdict(loss > norm, `from the first tenth of the steps to the last (median over ${runs.length} runs), the loss falls ${loss.toFixed(1)}-fold, the gradient norm ${norm.toFixed(1)}-fold`);
+    return verdict(
+      loss > norm,
+      `from the first tenth of the steps to the last (median over ${runs.length} runs), the loss falls ${loss.toFixed(1)}-fold, the gradient norm ${norm.toFixed(1)}-fold`,
+    );
   },
   /** Every run's minimal ratio is the fraction of its Hessian's eigenvalues above the tolerance (the homework's definition). */
   'minimal-ratio-definition': () => {
     const tol = minimalRatioData().setup.eigenvalueTolerance;
     const runs = finishedRuns();
     const wrong = runs.filter((r) => Math.abs(r.eigenvalues!.filter((e) => e > tol).length / r.eigenvalues!.length - r.minimalRatio!) > 1e-12);
-    return verdict(runs.length > 0 && wrong.length === 0, `${runs.length - wrong.length} of ${runs.length} runs: minimal ratio = (eigenvalues > ${tol}) / ${runs[0]?.eigenvalues!.length ?? 0}`);
+    return verdict(
+      runs.length > 0 && wrong.length === 0,
+      `${runs.length - wrong.length} of ${runs.length} runs: minimal ratio = (eigenvalues > ${tol}) / ${runs[0]?.eigenvalues?.length ?? 0}`,
+    );
   },
   /** Most of the near-zero-gradient points reached are saddle points: more than half the runs have an eigenvalue below −tolerance. */
   'critical-points-mostly-saddles': () => {
@@ -152,18 +168,27 @@ export const checks = {
   /** On shuffled labels the test loss ends above where it started. */
   'random-labels-test-loss-grows': () => {
     const f = randomLabelsFacts();
-    return verdict(f.randomTestLoss > f.initialTestLoss, `test loss ${f.initialTestLoss.toPrecision(3)} at initialisation, ${f.randomTestLoss.toPrecision(3)} at the end`);
+    return verdict(
+      f.randomTestLoss > f.initialTestLoss,
+      `test loss ${f.initialTestLoss.toPrecision(3)} at initialisation, ${f.randomTestLoss.toPrecision(3)} at the end`,
+    );
   },
   /** The true labels' test accuracy is at least 30 points above the shuffled labels'. */
   'true-labels-generalize': () => {
     const f = randomLabelsFacts();
-    return verdict(f.trueTestAccuracy - f.randomTestAccuracy >= 0.3, `test accuracy ${percent(f.trueTestAccuracy)} with true labels, ${percent(f.randomTestAccuracy)} with shuffled ones`);
+    return verdict(
+      f.trueTestAccuracy - f.randomTestAccuracy >= 0.3,
+      `test accuracy ${percent(f.trueTestAccuracy)} with true labels, ${percent(f.randomTestAccuracy)} with shuffled ones`,
+    );
   },
   /** The two interpolated models fit the training set equally well: training accuracy at α = 0 and α = 1 within 3 points. */
   'interpolation-equal-fit': () => {
     const f = interpolationFacts();
     const gap = Math.abs(f.first.trainAccuracy - f.second.trainAccuracy);
-    return verdict(gap <= 0.03, `training accuracy ${percent(f.first.trainAccuracy)} (${f.first.name}) and ${percent(f.second.trainAccuracy)} (${f.second.name}), ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`);
+    return verdict(
+      gap <= 0.03,
+      `training accuracy ${percent(f.first.trainAccuracy)} (${f.first.name}) and ${percent(f.second.trainAccuracy)} (${f.second.name}), ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`,
+    );
   },
   /** Beyond each end of the segment, at the same distance, the training loss is higher than at that end. */
   'interpolation-climbs-past-ends': () => {
@@ -175,10 +200,13 @@ export const checks = {
   },
   /** Every batch size's runs end at about the same training accuracy: all within 3 points. */
   'sensitivity-equal-fit': () => {
-    const d = sensitivityArtifact().data;
+    const d = sensitivityData();
     const acc = d.models.flatMap((m) => m.runs.filter((r) => !r.diverged).map((r) => r.train!.accuracy));
     const gap = Math.max(...acc) - Math.min(...acc);
-    return verdict(gap <= 0.03, `final training accuracy ${percent(Math.min(...acc))} to ${percent(Math.max(...acc))} over ${acc.length} runs, ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`);
+    return verdict(
+      gap <= 0.03,
+      `final training accuracy ${percent(Math.min(...acc))} to ${percent(Math.max(...acc))} over ${acc.length} runs, ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`,
+    );
   },
 } satisfies Record<string, Check>;
 
@@ -187,6 +215,6 @@ export type CheckName = keyof typeof checks;
 /** Runs a named check; an unknown name is a mistake in the page and stops the build. */
 export function runCheck(name: string, args: Args = {}): CheckResult {
   const check = (checks as Record<string, Check>)[name];
-  if (!check) throw new Error(`<Claim check="${name}">: no such check; the checks are in site/src/lib/claims.ts (${Object.keys(checks).join(', ')})`);
+  if (!check) throw new Error(`<Claim check="${name}">: no such check; the checks are in site/src/lib/claims/claims.ts (${Object.keys(checks).join(', ')})`);
   return check(args);
 }

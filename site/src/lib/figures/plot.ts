@@ -48,26 +48,10 @@ export function bucketMeans(values: readonly number[], max: number): { index: nu
   return out;
 }
 
-const superscript = (n: number) => String(n).replace(/[-0-9]/g, (c) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(c)]!);
-
-/**
- * Tick labels for a log axis: 10⁻³ for powers of ten, 2·10⁻³ and 5·10⁻³ for
- * the 2s and 5s (so an axis spanning less than a decade still has labels),
- * nothing for other ticks. Plot's default "1m" reads as metres.
- */
-export function powerOfTen(value: number): string {
-  const k = Math.floor(Math.log10(value) + 1e-9);
-  const mantissa = value / 10 ** k;
-  const power = k === 0 ? '1' : k === 1 ? '10' : `10${superscript(k)}`;
-  if (Math.abs(mantissa - 1) < 1e-6) return power;
-  for (const m of [2, 5]) if (Math.abs(mantissa - m) < 1e-6) return k === 0 ? String(m) : `${m}·${power}`;
-  return '';
-}
-
 export { Plot };
 
 /*
- * Compare mode (see ./compare.ts for how a figure opts in): base and head in one figure.
+ * Compare mode (see ../data/compare.ts for how a figure opts in): base and head in one figure.
  * The head keeps every option as given, so a normal build renders exactly as before;
  * the base is drawn dashed and faded underneath, its marks described as "(base)".
  */
@@ -109,9 +93,13 @@ export function sidesLegend(sides: ReadonlyArray<{ side: 'base' | 'head'; label:
       ? `<svg width="30" height="10" aria-hidden="true"><line x1="0" y1="5" x2="30" y2="5" stroke="currentColor" stroke-width="2"${side === 'base' ? ` stroke-dasharray="${BASE_DASH}" stroke-opacity="${BASE_FADE}"` : ''}/></svg>`
       : `<svg width="14" height="14" aria-hidden="true"><circle cx="7" cy="7" r="4.5" stroke="currentColor" stroke-width="1.5" fill="none"${side === 'base' ? ` stroke-opacity="${BASE_FADE * 0.75}"` : ''}/></svg>`;
   const how = { base: kind === 'line' ? 'dashed, faded' : 'faded', head: kind === 'line' ? 'solid' : 'full strength' };
-  const item = (s: { side: 'base' | 'head'; label: string }) => `<span class="compare-key compare-${s.side}">${sample(s.side)} ${escapeHtml(s.label)} <small>(${how[s.side]})</small></span>`;
+  const item = (s: { side: 'base' | 'head'; label: string }) =>
+    `<span class="compare-key compare-${s.side}">${sample(s.side)} ${escapeHtml(s.label)} <small>(${how[s.side]})</small></span>`;
   // Head first in the key: it is the change under review.
-  return `<div class="compare-legend">${[...sides].sort((a) => (a.side === 'head' ? -1 : 1)).map(item).join('')}</div>`;
+  return `<div class="compare-legend">${[...sides]
+    .sort((a) => (a.side === 'head' ? -1 : 1))
+    .map(item)
+    .join('')}</div>`;
 }
 
 /** Each side's own figure, next to each other, for figures that cannot overlay; the lone SVG with one side. */

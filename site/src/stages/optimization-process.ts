@@ -4,23 +4,20 @@
  * surface. Render functions take the data, so they can be tested without a
  * site build, and draw diverged runs never: those become notices.
  */
-import { optimizationProcess, type OptimizationProcessData } from '@hw1/pipeline/stages/optimization-process.schema.ts';
-import { optimizationProcessArtifact } from './artifacts.ts';
-import { asSides, baseNotes as notesOnBase, headOf, sidesOf, type Side } from './compare.ts';
-import { percent } from './format.ts';
-import { bucketMeans, Plot, palette, powerOfTen, renderPlot, sideBySide, sideMarks, sidesLegend } from './plot.ts';
-import { median } from './stats.ts';
+import { percent, powerOfTen } from '@hw1/pipeline/format';
+import type { StageData } from '@hw1/pipeline/stages';
+import { median } from '@hw1/pipeline/stats';
+import { dataOf } from '../lib/data/artifacts.ts';
+import { asSides, baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
+import { type FigureParts, divergenceNotes as notesOnRuns } from '../lib/figures/figure.ts';
+import { bucketMeans, Plot, palette, renderPlot, sideBySide, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
 
+type OptimizationProcessData = StageData<'optimization-process'>;
 
-export function data(): OptimizationProcessData {
-  return optimizationProcessArtifact().data;
-}
+export const data = (): OptimizationProcessData => dataOf('optimization-process');
 
-/** Head alone, or base and head in compare mode (./compare.ts). */
-export const sides = (): Side<OptimizationProcessData>[] => sidesOf(optimizationProcess);
-
-/** What a figure says when the base is missing in compare mode. */
-export const baseNotes = (): string[] => notesOnBase(optimizationProcess);
+/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
+export const sides = (): Side<OptimizationProcessData>[] => sidesOf('optimization-process');
 
 /** The data of a figure: one artifact's, or the sides of a compare build. */
 type Input = OptimizationProcessData | readonly Side<OptimizationProcessData>[];
@@ -31,16 +28,11 @@ function pairOf(all: readonly Side<OptimizationProcessData>[], draw: (d: Optimiz
   const head = parts.find((p) => p.side === 'head')!.figure;
   const base = parts.find((p) => p.side === 'base')!.figure;
   return {
+    id: head.id,
     svg: sideBySide(parts.map((p) => ({ side: p.side, label: p.label, svg: p.figure.svg }))),
     caption: `${head.caption} Base and head side by side: ${why}`,
     notes: [...head.notes, ...base.notes.map((n) => `Base: ${n}`)],
   };
-}
-
-export interface FigureParts {
-  svg: string;
-  caption: string;
-  notes: string[];
 }
 
 export type Scope = 'model' | 'layer';
@@ -50,9 +42,9 @@ const runColors = [...palette, '#999999'];
 const runName = (seed: number) => `seed ${seed}`;
 
 export function divergenceNotes(d: OptimizationProcessData): string[] {
-  return d.runs
-    .filter((r) => r.diverged)
-    .map((r) => `Diverged and not drawn: seed ${r.seed}, ${r.diverged!.value} at epoch ${r.diverged!.epoch} (step ${r.diverged!.iteration}).`);
+  return notesOnRuns(
+    d.runs.map((r) => ({ what: `seed ${r.seed}`, where: r.diverged && `${r.diverged.value} at epoch ${r.diverged.epoch} (step ${r.diverged.iteration})` })),
+  );
 }
 
 function scopeName(d: OptimizationProcessData, scope: Scope): string {
@@ -63,7 +55,8 @@ function scopeName(d: OptimizationProcessData, scope: Scope): string {
 /** Figures E (one layer) and F (whole model): every run's snapshots on the two components of one PCA over all runs. */
 export function trajectoryFigure(input: Input, scope: Scope): FigureParts {
   const all = asSides(input);
-  if (all.length > 1) return pairOf(all, (d) => trajectoryFigure(d, scope), 'each side reduces its own snapshots with its own PCA, so their axes are not comparable.');
+  if (all.length > 1)
+    return pairOf(all, (d) => trajectoryFigure(d, scope), 'each side reduces its own snapshots with its own PCA, so their axes are not comparable.');
   const d = all[0]!.data;
   const t = d.training;
   const variance = d.pca[scope];
@@ -97,7 +90,7 @@ export function trajectoryFigure(input: Input, scope: Scope): FigureParts {
     `Dots grow with the epoch; a ring marks epoch 0 and the number the last epoch.`;
   const notes = divergenceNotes(d);
   if (!variance || rows.length === 0) notes.push('Every run diverged: there is no trajectory to draw.');
-  return { svg, caption, notes };
+  return { id: `figure-trajectory-${scope}`, svg, caption, notes };
 }
 
 const POINTS = 400;
@@ -147,7 +140,7 @@ export function gradientNormFigure(input: Input): FigureParts {
     (norm.bucket > 1 ? ` Each point is the mean over ${norm.bucket} consecutive steps.` : '');
   const notes = divergenceNotes(d);
   if (!norm.runs) notes.push('Every run diverged: there is no gradient norm to draw.');
-  return { svg, caption, notes };
+  return { id: 'figure-gradient-norm', svg, caption, notes };
 }
 
 /** Log-spaced contour levels between the smallest and largest loss on the grid. */
@@ -166,7 +159,13 @@ export function surfaceFigure(input: Input): FigureParts {
   if (all.length > 1) return pairOf(all, (d) => surfaceFigure(d), 'a surface cannot be overlaid, and each side draws it on the plane of its own trajectory.');
   const d = all[0]!.data;
   const s = d.surface;
-  if (!s) return { svg: '', caption: 'Error surface: not computed.', notes: [...divergenceNotes(d), 'Every run diverged: there is no trained solution to draw the surface around.'] };
+  if (!s)
+    return {
+      id: 'figure-error-surface',
+      svg: '',
+      caption: 'Error surface: not computed.',
+      notes: [...divergenceNotes(d), 'Every run diverged: there is no trained solution to draw the surface around.'],
+    };
   const { alpha, beta } = s;
   const da = (alpha.at(-1)! - alpha[0]!) / (alpha.length - 1);
   const db = (beta.at(-1)! - beta[0]!) / (beta.length - 1);
@@ -183,7 +182,15 @@ export function surfaceFigure(input: Input): FigureParts {
     x: { label: 'direction 1 (PC1 of the trajectory) →', domain: [alpha[0]! - da / 2, alpha.at(-1)! + da / 2] },
     y: { label: '↑ direction 2 (PC2 of the trajectory)', domain: [beta[0]! - db / 2, beta.at(-1)! + db / 2] },
     // A threshold scale: its legend is SVG, while a continuous ramp needs a canvas the build does not have.
-    color: { type: 'threshold', domain: levels, scheme: 'viridis', legend: true, ...legendWidth, label: 'training loss (MSE), log-spaced levels', tickFormat: (v: number) => v.toPrecision(2) },
+    color: {
+      type: 'threshold',
+      domain: levels,
+      scheme: 'viridis',
+      legend: true,
+      ...legendWidth,
+      label: 'training loss (MSE), log-spaced levels',
+      tickFormat: (v: number) => v.toPrecision(2),
+    },
     r: { range: [1, 4.5] },
     marks: [
       // Samples sit at cell centres: the grid spans half a step beyond the outer samples.
@@ -211,5 +218,15 @@ export function surfaceFigure(input: Input): FigureParts {
     `(PC1 ${percent(s.explainedVariance[0])}, PC2 ${percent(s.explainedVariance[1])} of that trajectory's variance), on a ${alpha.length}×${beta.length} grid. ` +
     `White line: the trajectory projected onto the plane, dots growing with the epoch, a ring at epoch 0. ` +
     `The loss along the actual trajectory fell from ${s.trajectory.loss[0]!.toExponential(2)} to ${s.trajectory.loss.at(-1)!.toExponential(2)}; off the plane, the projected points need not sit at the contour's value.`;
-  return { svg, caption, notes: divergenceNotes(d) };
+  return { id: 'figure-error-surface', svg, caption, notes: divergenceNotes(d) };
 }
+
+/** The figures as pages ask for them, with a note when compare mode has no base. */
+const withBase = (parts: FigureParts): FigureParts => ({ ...parts, notes: [...parts.notes, ...baseNotes('optimization-process')] });
+
+export const figures = {
+  'trajectory-layer': () => withBase(trajectoryFigure(sides(), 'layer')),
+  'trajectory-model': () => withBase(trajectoryFigure(sides(), 'model')),
+  'gradient-norm': () => withBase(gradientNormFigure(sides())),
+  surface: () => withBase(surfaceFigure(sides())),
+};

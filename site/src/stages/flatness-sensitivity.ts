@@ -1,0 +1,146 @@
+/** The "flatness vs. generalization, part 2" artifact as the report shows it: Figure M, the sharpness figure, and the facts its table and prose quote. */
+import { int, powerOfTen } from '@hw1/pipeline/format';
+import type { StageData } from '@hw1/pipeline/stages';
+import { median } from '@hw1/pipeline/stats';
+import { dataOf } from '../lib/data/artifacts.ts';
+import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
+import { factsOf, trendWord } from '../lib/data/facts.ts';
+import { type BandRow, bandPanel, bandRows, lossAxis, stack, trainTest, trainTestColors } from '../lib/figures/bands.ts';
+import { divergenceNotes, type FigureParts, lossIn, trainedFor } from '../lib/figures/figure.ts';
+import { type Plot, palette } from '../lib/figures/plot.ts';
+
+type Data = StageData<'flatness-sensitivity'>;
+
+export const data = (): Data => dataOf('flatness-sensitivity');
+
+/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
+export const sides = (): Side<Data>[] => sidesOf('flatness-sensitivity');
+
+export function sensitivityRows(d: Data, metric: 'loss' | 'accuracy' | 'sensitivity' | 'sharpness'): BandRow[] {
+  const ok = (m: Data['models'][number]) => m.runs.filter((r) => !r.diverged);
+  if (metric === 'sensitivity' || metric === 'sharpness') {
+    const name = metric === 'sensitivity' ? 'sensitivity (test)' : 'sharpness (training loss)';
+    return bandRows(
+      name,
+      d.models.map((m) => ({ x: m.batchSize, values: ok(m).map((r) => (metric === 'sensitivity' ? r.sensitivity! : r.sharpness!.value)) })),
+    );
+  }
+  const pick = (x: { loss: number; accuracy: number }) => (metric === 'loss' ? x.loss : 100 * x.accuracy);
+  return trainTest.flatMap((split) =>
+    bandRows(
+      split,
+      d.models.map((m) => ({ x: m.batchSize, values: ok(m).map((r) => pick(split === 'training' ? r.train! : r.test!)) })),
+    ),
+  );
+}
+
+export const facts = factsOf('flatness-sensitivity', (d) => {
+  const rows = d.models.map((m) => {
+    const ok = m.runs.filter((r) => !r.diverged);
+    return {
+      batchSize: m.batchSize,
+      epochs: median(ok.map((r) => r.epochsTrained)),
+      trainLoss: median(ok.map((r) => r.train!.loss)),
+      testLoss: median(ok.map((r) => r.test!.loss)),
+      testAccuracy: median(ok.map((r) => r.test!.accuracy)),
+      sensitivity: median(ok.map((r) => r.sensitivity!)),
+      sharpness: median(ok.map((r) => r.sharpness!.value)),
+      unconverged: ok.filter((r) => !r.sharpness!.converged).length,
+    };
+  });
+  return {
+    rows,
+    smallest: rows[0]!,
+    largest: rows.at(-1)!,
+    testAccuracyTrend: trendWord(rows.map((r) => r.testAccuracy)),
+    testLossTrend: trendWord(rows.map((r) => r.testLoss)),
+    sensitivityTrend: trendWord(rows.map((r) => r.sensitivity)),
+    sharpnessTrend: trendWord(rows.map((r) => r.sharpness)),
+    unconverged: rows.reduce((s, r) => s + r.unconverged, 0),
+  };
+});
+
+/** The batch sizes of every side, and a log-2 x axis with a tick at each. */
+function batchSizeAxis(all: ReadonlyArray<{ data: { models: ReadonlyArray<{ batchSize: number }> } }>): { sizes: number[]; x: Plot.ScaleOptions } {
+  const sizes = [...new Set(all.flatMap((side) => side.data.models.map((m) => m.batchSize)))].sort((a, b) => a - b);
+  return {
+    sizes,
+    x: {
+      type: 'log',
+      base: 2,
+      label: 'batch size (log) →',
+      domain: [sizes[0]! / 1.4, sizes.at(-1)! * 1.4],
+      ticks: sizes,
+      tickFormat: (v: number) => String(v),
+    },
+  };
+}
+
+function figureM(): FigureParts {
+  const all = sides();
+  const d = headOf(all);
+  const s = d.setup;
+  const { sizes, x } = batchSizeAxis(all);
+  const panel = (metric: 'loss' | 'accuracy' | 'sensitivity', position: 'top' | 'middle' | 'bottom') =>
+    bandPanel(
+      all.map((side) => ({ side, rows: sensitivityRows(side.data, metric) })),
+      {
+        x,
+        y: metric === 'loss' ? lossAxis('') : metric === 'accuracy' ? { label: '↑ accuracy (%)' } : { label: '↑ sensitivity ‖∂p/∂x‖_F (test)' },
+        series: metric === 'sensitivity' ? ['sensitivity (test)'] : trainTest,
+        colors: metric === 'sensitivity' ? [palette[2]!] : trainTestColors,
+        position,
+        dots: true,
+        height: position === 'bottom' ? 260 : 210,
+      },
+    );
+  const stop = trainedFor(s);
+  return {
+    id: 'figure-m',
+    svg: stack(all, [panel('loss', 'top'), panel('accuracy', 'middle'), panel('sensitivity', 'bottom')]),
+    caption:
+      `Loss (top), accuracy (middle) and sensitivity (bottom) of the trained MLP against the batch size it was trained with (${sizes.join(', ')}; Adam, learning rate ${s.learningRate}, trained ${stop}, same initialisation per seed). ` +
+      `Sensitivity: the Frobenius norm of the Jacobian of the 10 class probabilities with respect to the 784 input pixels, averaged over ${int(s.sensitivitySamples)} test images. ` +
+      `Line: median over ${s.seeds.length} seeds; band: min to max.`,
+    notes: [
+      ...divergenceNotes(d.models.flatMap((m) => m.runs.map((r) => ({ what: `batch ${m.batchSize}, seed ${r.seed}`, where: lossIn(r.diverged) })))),
+      ...baseNotes('flatness-sensitivity'),
+    ],
+  };
+}
+
+function figureSharpness(): FigureParts {
+  const all = sides();
+  const d = headOf(all);
+  const s = d.setup;
+  const { x } = batchSizeAxis(all);
+  const svg = stack(all, [
+    bandPanel(
+      all.map((side) => ({ side, rows: sensitivityRows(side.data, 'sharpness') })),
+      {
+        x,
+        y: { type: 'log', label: '↑ largest Hessian eigenvalue λ_max (log)', tickFormat: powerOfTen },
+        series: ['sharpness (training loss)'],
+        colors: [palette[3]!],
+        dots: true,
+        height: 300,
+      },
+    ),
+  ]);
+  const unconverged = d.models.flatMap((m) => m.runs.filter((r) => r.sharpness && !r.sharpness.converged).map((r) => `batch ${m.batchSize}, seed ${r.seed}`));
+  return {
+    id: 'figure-sharpness',
+    svg,
+    caption:
+      `Sharpness of the same trained models: the largest eigenvalue of the Hessian of the training loss (softmax cross-entropy on ${int(s.sharpness.samples)} training images) with respect to all ${int(s.parameters)} parameters, ` +
+      `by power iteration on Hessian-vector products (at most ${s.sharpness.iterations} products, stopping at a relative change below ${s.sharpness.tolerance}). Line: median over ${s.seeds.length} seeds; band: min to max.`,
+    notes: [
+      ...(unconverged.length
+        ? [`Power iteration had not converged within ${s.sharpness.iterations} products for: ${unconverged.join('; ')} (the last estimate is drawn).`]
+        : []),
+      ...baseNotes('flatness-sensitivity'),
+    ],
+  };
+}
+
+export const figures = { M: figureM, sharpness: figureSharpness };

@@ -1,0 +1,103 @@
+/** The "minimal ratio" artifact as the report shows it: Figure H and the facts its setup and prose quote. */
+import { powerOfTen, sci } from '@hw1/pipeline/format';
+import type { StageData } from '@hw1/pipeline/stages';
+import { median } from '@hw1/pipeline/stats';
+import { dataOf } from '../lib/data/artifacts.ts';
+import { baseNotes, type Side, sidesOf } from '../lib/data/compare.ts';
+import { factsOf } from '../lib/data/facts.ts';
+import { divergenceNotes, type FigureParts } from '../lib/figures/figure.ts';
+import { Plot, palette, renderPlot, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
+
+type MinimalRatioData = StageData<'minimal-ratio'>;
+type MinimalRatioRun = MinimalRatioData['runs'][number];
+
+export const data = (): MinimalRatioData => dataOf('minimal-ratio');
+
+/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
+export const sides = (): Side<MinimalRatioData>[] => sidesOf('minimal-ratio');
+
+/** Runs with a result (not diverged). */
+export function finishedRuns(): MinimalRatioRun[] {
+  return data().runs.filter((r) => r.diverged === null);
+}
+
+/** What the page quotes about the runs. */
+export const facts = factsOf('minimal-ratio', (d) => {
+  const runs = d.runs.filter((r) => r.diverged === null);
+  const ratios = runs.map((r) => r.minimalRatio!);
+  return {
+    runs: d.runs.length,
+    finished: runs.length,
+    reachedThreshold: runs.filter((r) => r.stop === 'threshold').length,
+    stepLimit: runs.filter((r) => r.stop === 'step-limit').length,
+    stalled: runs.filter((r) => r.stop === 'stalled').length,
+    ratioOne: ratios.filter((v) => v === 1).length,
+    medianRatio: median(ratios),
+    minRatio: Math.min(...ratios),
+    maxRatio: Math.max(...ratios),
+    medianGradientNorm: median(runs.map((r) => r.gradientNorm!)),
+    medianPhase1GradientNorm: median(runs.map((r) => r.phase1GradientNorm!)),
+    medianNegative: median(runs.map((r) => r.eigenvalues!.filter((e) => e < -d.setup.eigenvalueTolerance).length)),
+  };
+});
+
+/** Phase 2's stopping reasons as the figure's legend names them. */
+export const stopLabels: Record<MinimalRatioRun['stop'], string> = {
+  threshold: 'reached the gradient threshold',
+  'step-limit': 'stopped at the step limit',
+  stalled: 'stalled (no step lowered ‖∇L‖)',
+  diverged: 'diverged',
+};
+
+/** Figure H: minimal ratio (x) vs. loss (y, log) at the near-critical point, one point per run, colored by how phase 2 stopped. Compare mode: base hollow and faded. */
+function ratioFigure(): FigureParts {
+  const d = data();
+  const all = sides();
+  const finishedIn = (dd: MinimalRatioData) => dd.runs.filter((r) => r.diverged === null);
+  const stops = (['threshold', 'step-limit', 'stalled'] as const).filter((s) => all.some((x) => finishedIn(x.data).some((r) => r.stop === s)));
+  const rowsOf = (dd: MinimalRatioData) =>
+    finishedIn(dd).map((r) => ({ ratio: r.minimalRatio!, loss: r.loss!, stop: stopLabels[r.stop], run: r.run, gradientNorm: r.gradientNorm! }));
+  const rows = rowsOf(d);
+  const svg = renderPlot({
+    width: 720,
+    height: 380,
+    marginLeft: 60,
+    // Room for the long x label below the tick labels, and for markers at the edges of the domain.
+    marginBottom: 44,
+    inset: 8,
+    style: { fontSize: '12px' },
+    x: { label: 'minimal ratio (fraction of Hessian eigenvalues > tolerance) →', grid: true },
+    y: { type: 'log', label: '↑ training loss (MSE, log scale)', grid: true, tickFormat: powerOfTen },
+    color: { domain: stops.map((s) => stopLabels[s]), range: palette, legend: true },
+    symbol: { domain: stops.map((s) => stopLabels[s]), range: ['circle', 'triangle', 'square'] },
+    marks: all.map((x) =>
+      Plot.dot(
+        rowsOf(x.data),
+        sideMarks(x).dot({
+          x: 'ratio',
+          y: 'loss',
+          stroke: 'stop',
+          symbol: 'stop',
+          r: 3.5,
+          strokeWidth: 1.5,
+          title: (r: (typeof rows)[number]) =>
+            `${x.label ? `${x.side}: ` : ''}run ${r.run}: ratio ${r.ratio.toFixed(3)}, loss ${sci(r.loss)}, ‖∇L‖ ${sci(r.gradientNorm)}`,
+          ariaDescription: 'one point per run',
+        }),
+      ),
+    ),
+  });
+  const s = d.setup;
+  const diverged = d.runs.map((r) => ({
+    what: `run ${r.run} (seed ${r.seed})`,
+    where: r.diverged && `${r.diverged.value} in ${r.diverged.phase} at step ${r.diverged.step}`,
+  }));
+  return {
+    id: 'figure-h',
+    svg: sidesLegend(all, 'dot') + svg,
+    caption: `Minimal ratio vs. training loss at the point phase 2 reached, one point per run (${rows.length} of ${d.runs.length} runs). The ${s.parameters}-parameter MLP ${s.layers.join('→')} (${s.activation}) fits ${s.targetLabel}; an eigenvalue counts as positive above ${sci(s.eigenvalueTolerance)}. Color: whether ‖∇L‖ fell below ${sci(s.phase2.gradientThreshold)} within ${s.phase2.maxSteps} steps.`,
+    notes: [...divergenceNotes(diverged), ...baseNotes('minimal-ratio')],
+  };
+}
+
+export const figures = { ratio: ratioFigure };

@@ -1,0 +1,93 @@
+/** The "number of parameters vs. generalization" artifact as the report shows it: Figures J and K and the facts its table and prose quote. */
+import { int, powerOfTen } from '@hw1/pipeline/format';
+import type { StageData } from '@hw1/pipeline/stages';
+import { median } from '@hw1/pipeline/stats';
+import { dataOf } from '../lib/data/artifacts.ts';
+import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
+import { factsOf, trendWord } from '../lib/data/facts.ts';
+import { accuracyAxis, type BandRow, bandPanel, bandRows, lossAxis, stack, trainTest, trainTestColors } from '../lib/figures/bands.ts';
+import { divergenceNotes, type FigureParts, lossIn } from '../lib/figures/figure.ts';
+
+type Data = StageData<'parameters-vs-generalization'>;
+
+export const data = (): Data => dataOf('parameters-vs-generalization');
+
+/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
+export const sides = (): Side<Data>[] => sidesOf('parameters-vs-generalization');
+
+export function parametersRows(d: Data, metric: 'loss' | 'accuracy'): BandRow[] {
+  const pick = (m: { loss: number; accuracy: number }) => (metric === 'loss' ? m.loss : 100 * m.accuracy);
+  return trainTest.flatMap((split) =>
+    bandRows(
+      split,
+      d.models.map((m) => {
+        const ok = m.runs.filter((r) => !r.diverged);
+        return { x: m.parameters, values: ok.map((r) => pick(split === 'training' ? r.train! : r.test!)) };
+      }),
+    ),
+  );
+}
+
+export const facts = factsOf('parameters-vs-generalization', (d) => {
+  const rows = d.models.map((m) => {
+    const ok = m.runs.filter((r) => !r.diverged);
+    return {
+      width: m.width,
+      parameters: m.parameters,
+      trainLoss: median(ok.map((r) => r.train!.loss)),
+      testLoss: median(ok.map((r) => r.test!.loss)),
+      trainAccuracy: median(ok.map((r) => r.train!.accuracy)),
+      testAccuracy: median(ok.map((r) => r.test!.accuracy)),
+    };
+  });
+  const by = <K extends keyof (typeof rows)[number]>(k: K, best: 'min' | 'max') =>
+    rows.reduce((a, b) => ((best === 'min' ? b[k] < a[k] : b[k] > a[k]) ? b : a));
+  return {
+    rows,
+    smallest: rows[0]!,
+    largest: rows.at(-1)!,
+    lowestTestLoss: by('testLoss', 'min'),
+    highestTestAccuracy: by('testAccuracy', 'max'),
+    trainLossTrend: trendWord(rows.map((r) => r.trainLoss)),
+    testAccuracyTrend: trendWord(rows.map((r) => r.testAccuracy)),
+  };
+});
+
+function figureJK(metric: 'loss' | 'accuracy'): FigureParts {
+  const all = sides();
+  const d = headOf(all);
+  const s = d.setup;
+  const counts = [...new Set(all.flatMap((side) => side.data.models.map((m) => m.parameters)))].sort((a, b) => a - b);
+  const svg = stack(all, [
+    bandPanel(
+      all.map((side) => ({ side, rows: parametersRows(side.data, metric) })),
+      {
+        x: { type: 'log', label: 'number of parameters (log) →', domain: [counts[0]! / 1.3, counts.at(-1)! * 1.3], tickFormat: powerOfTen },
+        y:
+          metric === 'loss'
+            ? { ...lossAxis('final'), label: '↑ loss of the trained model (cross-entropy, log)' }
+            : { ...accuracyAxis(''), label: '↑ accuracy of the trained model (%)' },
+        series: trainTest,
+        colors: trainTestColors,
+        dots: true,
+        height: 340,
+      },
+    ),
+  ]);
+  const widths = d.models.map((m) => m.width);
+  return {
+    id: metric === 'loss' ? 'figure-j' : 'figure-k',
+    svg,
+    caption:
+      `${metric === 'loss' ? 'Training and test loss' : 'Training and test accuracy'} of the trained model against its number of parameters: ` +
+      `${d.models.length} MLPs 784 → w → 10 (${s.layers} hidden layer${s.layers > 1 ? 's' : ''} of width w = ${widths.join(', ')}), ` +
+      `each trained for ${s.epochs} epochs on the same ${int(s.dataset.trainingSamples)} training images and measured on them and on ${int(s.dataset.testSamples)} test images. ` +
+      `Line: median over ${s.seeds.length} seeds; band: min to max.`,
+    notes: [
+      ...divergenceNotes(d.models.flatMap((m) => m.runs.map((r) => ({ what: `width ${m.width}, seed ${r.seed}`, where: lossIn(r.diverged) })))),
+      ...baseNotes('parameters-vs-generalization'),
+    ],
+  };
+}
+
+export const figures = { J: () => figureJK('loss'), K: () => figureJK('accuracy') };

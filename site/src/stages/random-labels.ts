@@ -1,0 +1,94 @@
+/** The "can a network fit random labels?" artifact as the report shows it: Figure I and the facts its prose quotes. */
+import { int } from '@hw1/pipeline/format';
+import type { StageData } from '@hw1/pipeline/stages';
+import { median } from '@hw1/pipeline/stats';
+import { dataOf } from '../lib/data/artifacts.ts';
+import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
+import { factsOf } from '../lib/data/facts.ts';
+import { accuracyAxis, type BandRow, bandPanel, bandRows, lossAxis, stack } from '../lib/figures/bands.ts';
+import { divergenceNotes, type FigureParts, lossIn } from '../lib/figures/figure.ts';
+import { type Plot, palette } from '../lib/figures/plot.ts';
+
+type Data = StageData<'random-labels'>;
+
+export const data = (): Data => dataOf('random-labels');
+
+/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
+export const sides = (): Side<Data>[] => sidesOf('random-labels');
+
+export const labelSeries = (kind: 'random' | 'true', split: 'training' | 'test') => `${kind} labels · ${split}`;
+export const randomLabelsSeries = [
+  labelSeries('random', 'training'),
+  labelSeries('random', 'test'),
+  labelSeries('true', 'training'),
+  labelSeries('true', 'test'),
+];
+
+export function randomLabelsRows(d: Data, metric: 'loss' | 'accuracy'): BandRow[] {
+  const pick = (m: { loss: number; accuracy: number }) => (metric === 'loss' ? m.loss : 100 * m.accuracy);
+  return (['random', 'true'] as const).flatMap((kind) => {
+    const runs = d.runs.filter((r) => r.labels === kind && !r.diverged);
+    if (runs.length === 0) return [];
+    const epochs = Math.min(...runs.map((r) => r.epochs.length));
+    return (['training', 'test'] as const).flatMap((split) =>
+      bandRows(
+        labelSeries(kind, split),
+        Array.from({ length: epochs }, (_, e) => ({ x: e, values: runs.map((r) => pick(split === 'training' ? r.epochs[e]!.train : r.epochs[e]!.test)) })),
+      ),
+    );
+  });
+}
+
+export const facts = factsOf('random-labels', (d) => {
+  const finals = (kind: 'random' | 'true') => d.runs.filter((r) => r.labels === kind && !r.diverged).map((r) => r.epochs.at(-1)!);
+  const random = finals('random');
+  const real = finals('true');
+  // Median over seeds of the first epoch reaching a training accuracy; NaN ("not reached") if any seed never did.
+  const firstEpochAt = (threshold: number, kind: 'random' | 'true' = 'random') => {
+    const epochs = d.runs.filter((r) => r.labels === kind && !r.diverged).map((r) => r.epochs.find((e) => e.train.accuracy >= threshold)?.epoch ?? NaN);
+    return epochs.some(Number.isNaN) ? NaN : median(epochs);
+  };
+  return {
+    epochs: d.setup.epochs,
+    randomTrainAccuracy: median(random.map((e) => e.train.accuracy)),
+    randomTestAccuracy: median(random.map((e) => e.test.accuracy)),
+    randomTestLoss: median(random.map((e) => e.test.loss)),
+    initialTestLoss: median(d.runs.filter((r) => r.labels === 'random').map((r) => r.epochs[0]!.test.loss)),
+    trueTrainAccuracy: real.length ? median(real.map((e) => e.train.accuracy)) : NaN,
+    trueTestAccuracy: real.length ? median(real.map((e) => e.test.accuracy)) : NaN,
+    epochsTo99: firstEpochAt(0.99),
+    epochsTo90: firstEpochAt(0.9),
+    trueEpochsTo99: real.length ? firstEpochAt(0.99, 'true') : NaN,
+    majorityClassShare: d.setup.majorityClassShare,
+    unchangedLabels: d.setup.unchangedLabels,
+    seeds: d.setup.seeds.length,
+  };
+});
+
+function figureI(): FigureParts {
+  const all = sides();
+  const d = headOf(all);
+  const s = d.setup;
+  const epochs = Math.max(...all.map((x) => x.data.setup.epochs));
+  const x: Plot.ScaleOptions = { label: 'epoch →', domain: [0, epochs] };
+  const series = randomLabelsSeries;
+  const colors = [palette[0]!, palette[1]!, palette[2]!, palette[4]!];
+  const panel = (metric: 'loss' | 'accuracy', position: 'top' | 'bottom') =>
+    bandPanel(
+      all.map((side) => ({ side, rows: randomLabelsRows(side.data, metric) })),
+      { x, y: metric === 'loss' ? lossAxis('') : accuracyAxis(''), series, colors, position },
+    );
+  const hasTrue = d.runs.some((r) => r.labels === 'true');
+  return {
+    id: 'figure-i',
+    svg: stack(all, [panel('loss', 'top'), panel('accuracy', 'bottom')]),
+    caption:
+      `Top: loss; bottom: accuracy; after every epoch (epoch 0 is the initial model), on the ${int(s.dataset.trainingSamples)} training images with the labels the model is trained on ` +
+      `and on ${int(s.dataset.testSamples)} test images with their true labels. The training labels were shuffled by a seeded permutation (${(100 * s.unchangedLabels).toFixed(1)}% still equal the true label by chance)` +
+      (hasTrue ? '; the same MLP trained on the true labels, from the same initialisation, is drawn for reference' : '') +
+      `. Line: median over ${s.seeds.length} seeds; band: min to max.`,
+    notes: [...divergenceNotes(d.runs.map((r) => ({ what: `${r.labels} labels, seed ${r.seed}`, where: lossIn(r.diverged) }))), ...baseNotes('random-labels')],
+  };
+}
+
+export const figures = { I: figureI };
