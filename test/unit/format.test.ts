@@ -1,0 +1,38 @@
+/** core/format.ts: the one formatter of numbers and durations for the report, the terminal and npm run diff. */
+import { describe, expect, it } from 'vitest';
+import { duration, int, percent, powerOfTen, sci } from '../../pipeline/src/core/format.ts';
+
+describe('number and duration formatting', () => {
+  it('writes durations without "60 s"', () => {
+    expect(duration(12.34)).toBe('12 s');
+    expect(duration(59.97)).toBe('1 min 0 s');
+    expect(duration(419.7)).toBe('7 min 0 s');
+    expect(duration(658)).toBe('10 min 58 s');
+  });
+
+  it('writes short durations to a tenth of a second, long ones in hours and minutes, unknown ones as "?"', () => {
+    expect(duration(3.25)).toBe('3.3 s');
+    expect(duration(9.94)).toBe('9.9 s');
+    expect(duration(42)).toBe('42 s');
+    expect(duration(125)).toBe('2 min 5 s');
+    expect(duration(3 * 3600 + 60)).toBe('3 h 1 min');
+    expect(duration(2 * 3600 + 5 * 60)).toBe('2 h 5 min');
+    expect(duration(NaN)).toBe('?');
+    expect(duration(Infinity)).toBe('?');
+    expect(duration(-1)).toBe('?');
+  });
+
+  it('writes small numbers in scientific notation and keeps ordinary ones decimal', () => {
+    expect(sci(0.000321)).toBe('3.21 × 10⁻⁴');
+    expect(sci(0.0198)).toBe('0.0198');
+    expect(sci(0.567)).toBe('0.567');
+    expect(sci(12345678)).toBe('1.23 × 10⁷');
+    expect(int(11830)).toBe('11,830');
+    expect(int(11830.6)).toBe('11,831');
+    expect(percent(0.97625, 2)).toBe('97.63%');
+  });
+
+  it('labels powers of ten, and their 2s and 5s, on log axes', () => {
+    expect([1e-4, 2e-4, 3e-4, 1e-3, 5e-3, 0.1, 1, 2, 10, 100].map(powerOfTen)).toEqual(['10⁻⁴', '2·10⁻⁴', '', '10⁻³', '5·10⁻³', '10⁻¹', '1', '2', '10', '10²']);
+  });
+});
