@@ -171,7 +171,7 @@ describe.skipIf(!available)(`the quick report in Chromium${available ? '' : ` (s
         await expect.poll(() => tip.isVisible(), { timeout: 2000 }).toBe(true);
         // Two values (x and y), each with a number.
         // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, whose innerText is the rendered text
-        expect(await tip.innerText(), `${name} chart ${i + 1}`).toMatch(/:\s*-?[\d.,]+(e[-+]?\d+)?[\s\S]*:\s*-?[\d.,]+(e[-+]?\d+)?/);
+        expect(await tip.innerText(), `${name} chart ${i + 1}`).toMatch(/:\s*-?[\d.,]+( × 10[⁻⁰-⁹¹²³]+)?[\s\S]*:\s*-?[\d.,]+( × 10[⁻⁰-⁹¹²³]+)?/);
         await page.mouse.move(0, 0);
       }
       expect(problems, name).toEqual([]);

@@ -3,11 +3,17 @@
  * gradients agree with differences of its losses, and its difference Hessian
  * recovers a known matrix. Everything else is checked against it.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../pipeline/src/core/random.ts';
 import type { MlpSpec } from '../../pipeline/src/nn/mlp-shape.ts';
+import { selectBackend } from '../../pipeline/src/runtime/backend.ts';
 import { crossEntropy64, fromEigenvalues, hessian64, matVec, mse64, numericGradient, randomVector, relativeError, thetaLength } from '../helpers/float64.ts';
 import { mseProblem, reference } from '../helpers/problems.ts';
+
+// The problems are made with tfjs (initial parameters): on the cpu backend, as every other unit test.
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
 
 describe('float64 reference', () => {
   it('has a gradient that matches differences of its loss', () => {

@@ -5,6 +5,7 @@
  * chart's scales in data-scales, from which a point's position is turned back
  * into data values.
  */
+import { int, sci } from '@hw1/pipeline/format';
 
 interface ScaleSpec {
   type: string;
@@ -82,12 +83,12 @@ function invert(s: ScaleSpec | undefined, p: number): number | string | null {
   return fi(f(domain[i]!) + t * (f(domain[i + 1]!) - f(domain[i]!)));
 }
 
+/** A value under the pointer, as the report writes numbers (@hw1/pipeline/format), to four digits. */
 function format(v: number | string | null): string {
   if (v === null) return '';
   if (typeof v === 'string') return v;
-  if (Math.abs(v - Math.round(v)) < 1e-6 * Math.max(1, Math.abs(v))) return Math.round(v).toLocaleString('en-US');
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  if (Math.abs(v - Math.round(v)) < 1e-6 * Math.max(1, Math.abs(v))) return int(v);
+  return sci(v, 4);
 }
 
 /** An axis label without Plot's direction arrows. */
