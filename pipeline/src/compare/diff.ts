@@ -16,6 +16,7 @@ import { join, relative } from 'node:path';
 import { ArtifactError, type Manifest, manifestSchema, readArtifact } from '../core/artifact.ts';
 import type { Profile } from '../core/config.ts';
 import { duration } from '../core/format.ts';
+import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
 import { specs } from '../stages/registry.ts';
@@ -176,7 +177,8 @@ async function sideInput(result: SideResult, stage: string): Promise<SideInput> 
     };
   }
   try {
-    const artifact = readArtifact(file, stage, spec.schemaVersion, spec.dataSchema);
+    // A side from an older revision may have no result hash; a hash that is there is checked.
+    const artifact = readArtifact(file, stage, spec.schemaVersion, spec.dataSchema, { allowUnhashed: true });
     return { status, manifest, metrics: checkMetrics(stage, metricsModule.metrics(artifact.data as never)), note: null };
   } catch (err) {
     if (err instanceof ArtifactError)
@@ -195,12 +197,13 @@ async function compare(base: SideResult, head: SideResult, profile: Profile): Pr
 
 async function buildSite(head: SideResult, comparisonFile: string, out: string, profile: Profile, log: Logger): Promise<void> {
   const t0 = performance.now();
-  const astro = join(head.dir, 'node_modules', 'astro', 'bin', 'astro.mjs');
   log.info(`building the compare site into ${out}`);
-  const r = await runProcess(process.execPath, [astro, 'build'], {
-    cwd: join(head.dir, 'site'),
-    env: sideEnv(profile, { HW1_SITE_OUT: out, HW1_COMPARE: comparisonFile, ASTRO_TELEMETRY_DISABLED: '1' }),
-  });
+  const env = sideEnv(profile, { HW1_SITE_OUT: out, HW1_COMPARE: comparisonFile, ASTRO_TELEMETRY_DISABLED: '1' });
+  // The head's own safe build (into a directory beside `out`, swapped in when complete); a head from before it existed builds with astro directly.
+  const script = join(head.dir, 'site', 'scripts', 'build.ts');
+  const r = existsSync(script)
+    ? await runProcess(process.execPath, [script], { cwd: join(head.dir, 'site'), env })
+    : await runProcess(process.execPath, [join(head.dir, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build'], { cwd: join(head.dir, 'site'), env });
   if (r.code !== 0) throw new DiffError(`the compare site did not build (head ${head.label}):\n${r.tail.slice(-20).join('\n')}`);
   log.info(`site built in ${duration((performance.now() - t0) / 1000)}`);
 }
@@ -208,6 +211,8 @@ async function buildSite(head: SideResult, comparisonFile: string, out: string, 
 /** Runs the comparison, writes the site and tables, prints the chosen output to stdout; 0 when done. */
 export async function diff(options: DiffOptions, log: Logger): Promise<number> {
   const { profile } = options;
+  // Before any work: an output directory holding someone else's files is refused, not emptied.
+  checkOutputDir(options.out, '--out');
   const { top, prefix } = repositoryOf(projectRoot);
   const baseCommit = resolveRevision(top, options.base, 'base');
   const headCommit = options.head === null ? null : resolveRevision(top, options.head, 'head');
@@ -261,10 +266,17 @@ export async function diff(options: DiffOptions, log: Logger): Promise<number> {
     const comparison = await compare(base, head, profile);
     const file = join(scratch, 'comparison.json');
     writeFileSync(file, `${JSON.stringify(comparison, null, 2)}\n`);
-    if (options.site) await buildSite(head, file, options.out, profile, log);
-    mkdirSync(options.out, { recursive: true });
-    cpSync(file, join(options.out, 'comparison.json'));
-    writeFileSync(join(options.out, 'comparison.md'), toMarkdown(comparison));
+    const tables = (dir: string) => {
+      mkdirSync(dir, { recursive: true });
+      cpSync(file, join(dir, 'comparison.json'));
+      writeFileSync(join(dir, 'comparison.md'), toMarkdown(comparison));
+    };
+    if (options.site) {
+      await buildSite(head, file, options.out, profile, log);
+      tables(options.out);
+    } else {
+      await replaceOutputDir(options.out, async (dir) => tables(dir), { what: 'comparison', variable: '--out', log: (l) => log.info(l) });
+    }
 
     if (options.format === 'md') process.stdout.write(toMarkdown(comparison));
     else if (options.format === 'json') process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);

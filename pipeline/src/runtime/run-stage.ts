@@ -6,11 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Manifest, writeArtifact } from '../core/artifact.ts';
-import { activeProfile, loadStageConfig } from '../core/config.ts';
+import { dirname, join } from 'node:path';
+import { checkWritableDir, type Manifest, readArtifact, resultHash, StorageError, writeArtifact } from '../core/artifact.ts';
+import { activeProfile, loadStageConfig, type Profile } from '../core/config.ts';
 import { UsageError } from '../core/errors.ts';
 import { stageCodeHash } from '../core/hash.ts';
+import { acquireLock, lockFile } from '../core/lock.ts';
 import { artifactPath, artifactsRoot, projectRoot, stageFile, stagesRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
 import type { StageContext, StageModule } from '../core/stage.ts';
@@ -67,22 +68,51 @@ export interface RunStageOptions {
 
 export async function runStage(name: string, options: RunStageOptions): Promise<{ file: string; manifest: Manifest }> {
   const module = await loadStage(name);
-  const { spec } = module;
-  const { log } = options;
   const env = options.env ?? process.env;
   const t0 = performance.now();
   const profile = activeProfile(env);
-  const { config, hash: configHash, file: configShown } = loadStageConfig(spec, profile, env);
-  log.info(`profile ${profile}, config ${configShown} (${configHash})`);
+  const { config, hash: configHash, file: configShown } = loadStageConfig(module.spec, profile, env);
+  options.log.info(`profile ${profile}, config ${configShown} (${configHash})`);
+  // Where the artifact goes must be usable before anything trains, and no other run may write it meanwhile.
+  const file = artifactPath(name, artifactsRoot(env));
+  try {
+    checkWritableDir(dirname(file));
+  } catch (err) {
+    throw new StorageError(`cannot use ${dirname(file)} for the artifact of stage "${name}": ${(err as Error).message}; check HW1_ARTIFACTS_DIR`);
+  }
+  const lock = acquireLock(lockFile(`stage-${name}`, file), `stage "${name}" (writing ${file})`);
+  try {
+    return await train(module, file, { config, configHash, profile, env, log: options.log, t0 });
+  } finally {
+    lock.release();
+  }
+}
 
+interface Prepared {
+  config: unknown;
+  configHash: string;
+  profile: Profile;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  t0: number;
+}
+
+async function train(
+  module: StageModule,
+  file: string,
+  { config, configHash, profile, env, log, t0 }: Prepared,
+): Promise<{ file: string; manifest: Manifest }> {
+  const { spec } = module;
+  const name = spec.name;
   const backend = await selectBackend(env.HW1_BACKEND);
   log.info(`backend ${backend.name}: ${backend.detail}`);
 
   const datasets: Record<string, string> = {};
   const workers = workerCount(env);
-  log.info(`${workers} worker thread${workers === 1 ? '' : 's'} for independent runs`);
   const runJobs: StageContext['runJobs'] = (cfg, jobs, info, run) => {
     if (!module.runOne) throw new Error(`stage "${name}" has no runOne to run jobs with`);
+    const threads = Math.min(workers, jobs.length);
+    log.info(`${jobs.length} run${jobs.length === 1 ? '' : 's'} on ${threads} worker thread${threads === 1 ? '' : 's'}`);
     const progress = log.progress(
       jobs.reduce((s, j) => s + info(j).steps, 0),
       run.unit,
@@ -125,8 +155,10 @@ export async function runStage(name: string, options: RunStageOptions): Promise<
     createdAt: new Date().toISOString(),
     wallTimeSeconds: Math.round(seconds * 1000) / 1000,
     versions: libraryVersions(),
+    dataHash: resultHash(checked.data),
   };
-  const file = artifactPath(name, artifactsRoot(env));
   writeArtifact(file, { schemaVersion: spec.schemaVersion, manifest, data: checked.data });
+  // Read back as every reader will: an artifact that fails its own check fails the stage, so turbo never caches it.
+  readArtifact(file, name, spec.schemaVersion, spec.dataSchema);
   return { file, manifest };
 }

@@ -3,7 +3,7 @@
  * and data. The site reads artifacts only through here.
  */
 import type { z } from 'zod';
-import { type Artifact, ArtifactError, readArtifact } from '../core/artifact.ts';
+import { type Artifact, ArtifactError, readArtifact, recomputeCommand } from '../core/artifact.ts';
 import { activeProfile, loadStageConfig, type Profile } from '../core/config.ts';
 import { stageCodeHash } from '../core/hash.ts';
 import { artifactPath } from '../core/paths.ts';
@@ -32,7 +32,7 @@ export function loadCurrentArtifact<C extends z.ZodType, D extends z.ZodType>(
   const file = options.file ?? artifactPath(spec.name);
   const artifact = readArtifact(file, spec.name, spec.schemaVersion, spec.dataSchema);
   const { manifest } = artifact;
-  const rerun = `run \`HW1_PROFILE=${profile} npx turbo run report\``;
+  const rerun = `run \`${recomputeCommand(spec.name, profile)}\``;
   if (manifest.profile !== profile) {
     throw new ArtifactError(
       `stale artifact for stage "${spec.name}": computed with profile "${manifest.profile}", the report is built with "${profile}"; ${rerun}`,

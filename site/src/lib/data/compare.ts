@@ -60,7 +60,8 @@ function baseOf<N extends StageName>(name: N, c: Comparison): { data: StageData<
     if (stage && stage.base.status === 'absent') entry = { note: `The base (${c.base.label}) has no stage ${name}: only the head is drawn.` };
     else {
       try {
-        entry = { data: readArtifact(artifactPath(name, c.base.artifacts), name, spec.schemaVersion, spec.dataSchema).data };
+        // The base may come from a revision whose artifacts carry no result hash yet; one that does is checked.
+        entry = { data: readArtifact(artifactPath(name, c.base.artifacts), name, spec.schemaVersion, spec.dataSchema, { allowUnhashed: true }).data };
       } catch (err) {
         if (!(err instanceof ArtifactError)) throw err;
         entry = { note: `The base's ${name} artifact does not match the head's schema, so only the head is drawn (${err.message.split(';')[0]}).` };
