@@ -7,6 +7,7 @@ import rehypeKatex from 'rehype-katex';
 import remarkMath from 'remark-math';
 import { claimsLog } from './src/lib/claims/claims-log.ts';
 
+// scripts/build.ts builds into a directory beside the output and names the output in HW1_SITE_OUT (absolute).
 const outDir = process.env.HW1_SITE_OUT ?? './dist';
 
 export default defineConfig({

@@ -6,10 +6,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { InputError, runMain } from '@hw1/pipeline/errors';
+import { siteOutDir } from '@hw1/pipeline/paths';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
-
-const site = resolve(import.meta.dirname, '..');
 
 /** Prints `dir`/print.html to `out`; returns the number of pages. */
 export async function printReport(dir: string, out: string): Promise<number> {
@@ -42,7 +41,7 @@ export async function printReport(dir: string, out: string): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const dir = resolve(site, process.env.HW1_SITE_OUT ?? 'dist');
+  const dir = siteOutDir();
   const out = resolve(process.env.INIT_CWD ?? process.cwd(), argv[0] ?? join(dir, 'report.pdf'));
   if (!existsSync(join(dir, 'print.html'))) {
     throw new InputError(

@@ -3,7 +3,7 @@
  * CLI and building the site as a user would.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, inject } from 'vitest';
@@ -51,41 +51,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Result {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// Astro puts a build's prerender chunks under site/.astro/ when the output is outside site/, so two
-// builds at once (two test files) would overwrite each other's: builds take turns through this lock.
-const buildLock = join(root, 'node_modules/.hw1-build-lock');
-
-function withBuildLock<T>(run: () => T): T {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    try {
-      mkdirSync(buildLock, { recursive: false });
-      break;
-    } catch (err) {
-      // Only "someone else holds it" is worth waiting for.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A lock older than any build is left over from a killed run.
-      if (Date.now() - (statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(buildLock, { recursive: true, force: true });
-      Atomics.wait(pause, 0, 0, 200);
-    }
-  }
-  try {
-    return run();
-  } finally {
-    rmSync(buildLock, { recursive: true, force: true });
-  }
-}
-
-/** `astro build` of the site into `out`. */
+/**
+ * The report built into `out` as `npm run --workspace @hw1/site report`
+ * builds it (site/scripts/build.ts: beside the output, swapped in when
+ * complete; builds in one checkout take turns through its lock).
+ */
 export function buildSite(out: string, env: NodeJS.ProcessEnv = {}): Result {
-  const astro = join(root, 'node_modules/astro/bin/astro.mjs');
-  const r = withBuildLock(() =>
-    spawnSync(process.execPath, [astro, 'build'], {
-      cwd: join(root, 'site'),
-      env: { ...baseEnv(), ASTRO_TELEMETRY_DISABLED: '1', HW1_SITE_OUT: out, ...env },
-      encoding: 'utf8',
-    }),
-  );
+  const r = spawnSync(process.execPath, [join(root, 'site/scripts/build.ts')], {
+    cwd: join(root, 'site'),
+    env: { ...baseEnv(), HW1_SITE_OUT: out, ...env },
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -164,6 +164,17 @@ describe('npm run diff', () => {
       clean();
     });
 
+    it('an --out directory holding files it did not write, refused before any work', () => {
+      const foreign = tempDir();
+      writeFileSync(join(foreign, 'notes.md'), 'mine');
+      const e = diff(r.repo, [r.base, '--no-site', '--out', foreign]);
+      expect(e.status).toBe(2);
+      expect(e.stderr).toMatch(/^error: refusing to build into --out=.* holds files this project did not write there \(notes\.md\)/m);
+      expect(e.stderr).not.toMatch(/checked out/);
+      expect(readdirSync(foreign)).toEqual(['notes.md']);
+      clean();
+    });
+
     it('a revision without the project', () => {
       const e = diff(r.repo, [r.readme, r.base, '--no-site']);
       expect(e.status).toBe(2);

@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import { profiles } from '../core/config.ts';
 import { runMain, UsageError } from '../core/errors.ts';
 import { duration } from '../core/format.ts';
-import { projectRoot } from '../core/paths.ts';
+import { checkTurboPaths, projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
 import { backendNames } from '../runtime/backend.ts';
 import { runStage } from '../runtime/run-stage.ts';
@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   if (unknownFlag) throw new UsageError(`unknown option ${unknownFlag}; see --help`);
   if (argv.length > 1) throw new UsageError(`expected one stage name, got ${argv.length}; see --help`);
   const name = argv[0]!;
+  checkTurboPaths(['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
   const log = createLogger(process.stdout, { prefix: `[${name}]` });
   const { file, manifest } = await runStage(name, { log });
   log.info(`done in ${duration(manifest.wallTimeSeconds)}: wrote ${relative(projectRoot, file) || file}`);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InputError } from './errors.ts';
 
 /** The checkout's root: the nearest directory above this module (or, once bundled into the site, above the working directory) holding turbo.json and the pipeline. */
 function findProjectRoot(): string {
@@ -44,4 +45,35 @@ export function artifactsRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 export function artifactPath(stage: string, root: string = artifactsRoot()): string {
   return join(root, stage, ARTIFACT_FILE);
+}
+
+/** Where the report is built: HW1_SITE_OUT (relative to the project root) or site/dist. */
+export function siteOutDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(projectRoot, env.HW1_SITE_OUT || join('site', 'dist'));
+}
+
+/** The paths turbo.json declares for what tasks read and write, and the variables that would move them. */
+const turboPaths = {
+  HW1_ARTIFACTS_DIR: { path: join('cache', 'artifacts'), what: 'the artifacts' },
+  HW1_CONFIG_DIR: { path: join('content', 'experiments'), what: 'the configs' },
+  HW1_SITE_OUT: { path: join('site', 'dist'), what: 'the report' },
+} as const;
+
+/**
+ * Under turbo (it sets TURBO_HASH), a variable that moves a task's inputs or
+ * outputs away from the paths turbo.json declares would make its cache lie: a
+ * hit would restore nothing, or replay results of other inputs, and report
+ * success. Refused, with the way to do it instead.
+ */
+export function checkTurboPaths(variables: ReadonlyArray<keyof typeof turboPaths>, env: NodeJS.ProcessEnv = process.env): void {
+  if (!env.TURBO_HASH) return;
+  for (const variable of variables) {
+    const value = env[variable];
+    const { path, what } = turboPaths[variable];
+    if (!value || resolve(projectRoot, value) === resolve(projectRoot, path)) continue;
+    throw new InputError(
+      `${variable}=${value} moves ${what} away from ${path}, where turbo reads and caches them, so its cache would lie (a hit restores nothing, or results of other inputs). ` +
+        `Unset ${variable} for \`npx turbo run …\`; to use another directory, run the step directly (\`npm run stage -- <name>\`, \`npm run --workspace @hw1/site report\`)`,
+    );
+  }
 }

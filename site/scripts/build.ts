@@ -1,0 +1,59 @@
+/**
+ * Builds the report (`npm run --workspace @hw1/site report`, turbo's report
+ * task): `astro build` into a directory beside the output, swapped in only
+ * when the build succeeded, so a failed build (a broken page, a stale
+ * artifact) leaves the last good report in place. The output is site/dist or
+ * HW1_SITE_OUT (relative to the project root); one that holds files this
+ * project did not write is refused, and builds in one checkout take turns.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMain } from '@hw1/pipeline/errors';
+import { replaceOutputDir } from '@hw1/pipeline/output';
+import { checkTurboPaths, siteOutDir } from '@hw1/pipeline/paths';
+
+const site = join(dirname(fileURLToPath(import.meta.url)), '..');
+const astro = join(site, '..', 'node_modules', 'astro', 'bin', 'astro.mjs');
+
+/** `astro build --outDir dir`, its output passed through; resolves when it succeeded. */
+function astroBuild(dir: string, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [astro, 'build', '--outDir', dir], {
+      cwd: site,
+      // HW1_SITE_OUT names the final output, from which astro.config.mjs keys this build's cache directory.
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', HW1_SITE_OUT: target },
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          Object.assign(new Error(`astro build failed (${signal ?? `exit code ${code}`}); the previous report, if any, is unchanged`), { exitCode: code ?? 1 }),
+        );
+    });
+  });
+}
+
+runMain(async () => {
+  checkTurboPaths(['HW1_SITE_OUT', 'HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
+  const target = siteOutDir();
+  try {
+    await replaceOutputDir(target, (dir) => astroBuild(dir, target), {
+      what: 'report',
+      variable: process.env.HW1_SITE_OUT ? 'HW1_SITE_OUT' : 'the output',
+      log: (line) => process.stderr.write(`${line}\n`),
+      sharedLock: 'site-build',
+    });
+  } catch (err) {
+    // Astro has said what went wrong; one line more, without a stack.
+    if ((err as { exitCode?: number }).exitCode !== undefined) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  process.stderr.write(`report: ${target}\n`);
+  return 0;
+});

@@ -1,0 +1,124 @@
+/**
+ * Building the report never loses one: a broken page or a tampered artifact
+ * fails the build and leaves the last good report as it was; an output
+ * directory with someone else's files is refused, not emptied; two builds at
+ * once take turns. In a scratch copy of the project, from the quick artifacts.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { quickArtifacts, tempDir } from '../helpers/helpers.ts';
+import { projectCopy } from '../helpers/project-copy.ts';
+
+interface Build {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the report’s output directory', () => {
+  let dir: string;
+  let dist: string;
+  const env = (extra: NodeJS.ProcessEnv = {}) => {
+    const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', ...extra };
+    for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT', 'TURBO_HASH']) if (!(k in extra)) delete e[k];
+    return e;
+  };
+  const build = (extra: NodeJS.ProcessEnv = {}): Build => {
+    const r = spawnSync(process.execPath, [join(dir, 'site/scripts/build.ts')], { cwd: join(dir, 'site'), env: env(extra), encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const buildAsync = (): Promise<Build> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(dir, 'site/scripts/build.ts')], { cwd: join(dir, 'site'), env: env() });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  const leftovers = () => readdirSync(join(dir, 'site')).filter((n) => /^dist\.(partial|old)-/.test(n));
+
+  let first: Build;
+  let index: string;
+  beforeAll(async () => {
+    const quick = await quickArtifacts();
+    dir = await projectCopy();
+    cpSync(quick, join(dir, 'cache/artifacts'), { recursive: true });
+    dist = join(dir, 'site/dist');
+    first = build();
+    index = readFileSync(join(dist, 'index.html'), 'utf8');
+  }, 600_000);
+
+  it('is built whole, with the marker that lets the next build replace it', () => {
+    expect(first.status, first.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dist, '.hw1-output.json'), 'utf8'))).toMatchObject({ builtBy: 'hw1-report', what: 'report' });
+    expect(existsSync(join(dist, '1-3-generalization.html'))).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('keeps the last good report when a page is broken', () => {
+    const page = join(dir, 'content/report/1-2-optimization.mdx');
+    const text = readFileSync(page, 'utf8');
+    appendFileSync(page, '\n<div>\n\nAn unclosed tag.\n');
+    try {
+      const r = build();
+      expect(r.status).not.toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/1-2-optimization\.mdx/);
+      expect(r.stderr).toMatch(/astro build failed .*the previous report, if any, is unchanged/);
+    } finally {
+      writeFileSync(page, text);
+    }
+    expect(readFileSync(join(dist, 'index.html'), 'utf8')).toBe(index);
+    expect(existsSync(join(dist, '.hw1-output.json'))).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('keeps the last good report, and names the stage and the command, when an artifact was tampered with', () => {
+    const file = join(dir, 'cache/artifacts/minimal-ratio/artifact.json');
+    const text = readFileSync(file, 'utf8');
+    const artifact = JSON.parse(text);
+    artifact.data.runs[0].minimalRatio = artifact.data.runs[0].minimalRatio === 1 ? 0.5 : 1;
+    writeFileSync(file, JSON.stringify(artifact));
+    try {
+      const r = build();
+      expect(r.status).not.toBe(0);
+      expect(r.stdout + r.stderr).toMatch(
+        /tampered or damaged artifact for stage "minimal-ratio".*`HW1_PROFILE=quick npx turbo run stage:minimal-ratio --force`/,
+      );
+    } finally {
+      writeFileSync(file, text);
+    }
+    expect(readFileSync(join(dist, 'index.html'), 'utf8')).toBe(index);
+  });
+
+  it('refuses a directory holding files it did not write, and the checkout itself, changing nothing', () => {
+    const foreign = tempDir();
+    writeFileSync(join(foreign, 'thesis.tex'), 'years of work');
+    const r = build({ HW1_SITE_OUT: foreign });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/refusing to build into HW1_SITE_OUT=.* holds files this project did not write there \(thesis\.tex\)/);
+    expect(readdirSync(foreign)).toEqual(['thesis.tex']);
+    expect(readFileSync(join(foreign, 'thesis.tex'), 'utf8')).toBe('years of work');
+    for (const out of ['.', '..', 'site']) {
+      const refused = build({ HW1_SITE_OUT: out });
+      expect(refused.status, out).toBe(2);
+      expect(refused.stderr).toMatch(/refusing to build into/);
+    }
+    expect(existsSync(join(dir, 'pipeline/src/core/paths.ts'))).toBe(true);
+  });
+
+  it('lets two builds at once take turns, and ends with a whole report', async () => {
+    const results = await Promise.all([buildAsync(), buildAsync()]);
+    expect(results.map((r) => r.status)).toEqual([0, 0]);
+    expect(results.some((r) => /waiting: another report build is running in this checkout \(pid \d+\)/.test(r.stderr))).toBe(true);
+    expect(existsSync(join(dist, '.hw1-output.json'))).toBe(true);
+    expect(readdirSync(dist)).toEqual(expect.arrayContaining(['index.html', 'print.html', '1-1-simulate-function.html']));
+    expect(leftovers()).toEqual([]);
+  });
+});
