@@ -90,6 +90,33 @@ describe('experiment configs', () => {
   });
 });
 
+describe('configs that would fail late or flood the terminal', () => {
+  it('validates the full config under the quick profile, so quick CI catches what would break the full report', () => {
+    const e = configError(editConfig(valid, { epochs: '6000', 'profiles.quick.epochs': 60 }), 'quick');
+    expect(e.message).toMatch(/exp\.yaml:\d+: epochs: expected number, got the string "6000" \(under profile "full"\)/);
+  });
+
+  it('refuses a YAML alias bomb with a message, not a crash', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
+    expect(configError(bomb).message).toMatch(/exp\.yaml: YAML refused: .*alias/i);
+  });
+
+  it('says NaN rather than "number null"', () => {
+    expect(configError(editConfig(valid, { learningRate: Number.NaN })).message).toMatch(/learningRate: expected number, got NaN \(not a finite number\)/);
+  });
+
+  it('echoes at most the start of a huge value, and says how long it was', () => {
+    const e = configError(editConfig(valid, { epochs: 'x'.repeat(5_000_000) }));
+    expect(e.message.length).toBeLessThan(1000);
+    expect(e.message).toMatch(/got the string "xxxx+… \(5,000,002 characters\)/);
+  });
+});
+
 describe('train-on-tasks config', () => {
   const tasksValid = shippedConfig('train-on-tasks');
   const tasksFields = shippedFields('train-on-tasks');

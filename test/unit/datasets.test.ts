@@ -1,10 +1,11 @@
-import { copyFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CIFAR_RECORD_BYTES, readCifarBatch, readCifarBatches } from '../../pipeline/src/data/cifar.ts';
 import { DatasetMissingError, datasetAvailable, datasetIdentity, loadDataset } from '../../pipeline/src/data/datasets.ts';
 import { DatasetError, readIdxImages, readIdxLabels, readIdxPair } from '../../pipeline/src/data/idx.ts';
+import { linkDatasets } from '../../pipeline/src/data/links.ts';
 import { tempDir } from '../helpers/helpers.ts';
 
 /** An IDX file: two zero bytes, type, dimension count, big-endian dimensions, data. */
@@ -367,5 +368,37 @@ describe('datasets', () => {
     expect(fashion.train).toMatchObject({ count: 60000, height: 28, width: 28, channels: 1 });
     expect(fashion.test.count).toBe(10000);
     expect(Array.from(fashion.train.labels.subarray(0, 5))).toEqual([9, 0, 0, 3, 0]);
+  });
+});
+
+describe('files that would cost more than they hold', () => {
+  it('stops inflating a gzip bomb at the size the file should have, without reading it whole', () => {
+    const dir = tempDir();
+    // 200 MB of zeros behind a valid header for 10 images of 28×28: about 200 KB gzipped.
+    const header = idx([10, 28, 28], []);
+    const bomb = gzipSync(Buffer.concat([Buffer.from(header), Buffer.alloc(200 * 2 ** 20)]), { level: 9 });
+    const file = write(dir, 'train-images-idx3-ubyte.gz', bomb);
+    const err = thrown(() => readIdxImages(file, { count: 10, height: 28, width: 28 }));
+    expect(err).toBeInstanceOf(DatasetError);
+    expect(err.message).toMatch(/expected at most 7,857 bytes once gunzipped, found more \(stopped there; not this dataset's file, or a gzip bomb\)/);
+  });
+});
+
+describe('dataset links', () => {
+  it('never deletes a real directory where a link goes: it is left as it is, and said', () => {
+    const links = tempDir();
+    mkdirSync(join(links, 'fashion-mnist'));
+    writeFileSync(join(links, 'fashion-mnist', 'my-notes.txt'), 'mine');
+    const fashion = tempDir();
+    const [result] = linkDatasets(['fashion-mnist'], { HW1_FASHION_MNIST_DIR: fashion }, links);
+    expect(result!.blocked).toMatch(/fashion-mnist is a directory, not a link this project made; it was left as it is/);
+    expect(readFileSync(join(links, 'fashion-mnist', 'my-notes.txt'), 'utf8')).toBe('mine');
+    // A link of its own is still replaced as the data move.
+    const other = tempDir();
+    linkDatasets(['mnist'], {}, links);
+    expect(existsSync(join(links, 'mnist'))).toBe(true);
+    const [moved] = linkDatasets(['fashion-mnist'], { HW1_FASHION_MNIST_DIR: other }, tempDir());
+    expect(moved!.blocked).toBeNull();
+    expect(readlinkSync(moved!.link)).toBe(other);
   });
 });

@@ -80,13 +80,22 @@ function has(value: unknown, path: ReadonlyArray<PropertyKey>): boolean {
   return true;
 }
 
+/** At most this many characters of a value are echoed in a message (a config can hold a huge one by mistake). */
+const SHOWN = 80;
+
+/** A message part, cut to a readable length with the full length said. */
+function clip(text: string, max = SHOWN): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `the string ${clip(JSON.stringify(value))}`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (not a finite number)`;
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${clip(JSON.stringify(value))}`;
 }
 
 /** Turns one Zod issue into "expected …, got …" wording. */
@@ -147,11 +156,17 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S, profile
       doc.errors.map((e) => ({
         path: [],
         line: e.linePos?.[0]?.line,
-        message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        message: `YAML syntax: ${clip(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)}`,
       })),
     );
   }
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // E.g. aliases expanding without bound (a "billion laughs" document): the YAML library refuses it.
+    throw new ConfigError(displayName, [{ path: [], message: `YAML refused: ${clip((err as Error).message, 200)}` }]);
+  }
   if (!isPlain(raw)) throw new ConfigError(displayName, [{ path: [], line: 1, message: `expected a mapping of fields, got ${describe(raw)}` }]);
 
   const { profiles: profileBlock, ...base } = raw;
@@ -172,10 +187,12 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S, profile
         })),
       );
     }
-    // Validate every profile, not only the active one, so a typo in `quick` is caught by a `full` run too.
-    for (const p of profiles) {
-      if (p !== profile && profileBlock[p] !== undefined) validate(merge(base, profileBlock[p]), p);
-    }
+  }
+  // Validate every profile's merged config, not only the active one: a mistake that only the full report
+  // would meet (a top-level field the quick profile overrides) fails a quick run too.
+  for (const p of profiles) {
+    const over = isPlain(profileBlock) ? profileBlock[p] : undefined;
+    if (p !== profile) validate(over === undefined ? base : merge(base, over), p);
   }
   const override = isPlain(profileBlock) ? profileBlock[profile] : undefined;
   const config = validate(override === undefined ? base : merge(base, override), profile);
@@ -191,7 +208,7 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S, profile
       const fromProfile = over !== undefined && path.length > 0 && has(over, path);
       const shown = fromProfile ? ['profiles', p, ...path] : path;
       // A value that is fine alone can clash with another profile's override: say which profile.
-      const where = p !== profile && !fromProfile ? ` (with the overrides of profile "${p}")` : '';
+      const where = p !== profile && !fromProfile ? (over === undefined ? ` (under profile "${p}")` : ` (with the overrides of profile "${p}")`) : '';
       return { path: shown, message: message + where, line: lineOf(doc, counter, shown) };
     });
     throw new ConfigError(displayName, issues);

@@ -54,7 +54,7 @@ function checkBatch(bytes: Uint8Array, file: string, expectedRecords: number | u
 export function readCifarBatches(files: readonly string[], expectedRecords?: number): CifarImages {
   // Check every file before allocating the (large) output.
   const batches = files.map((file) => {
-    const bytes = readMaybeGzipped(file);
+    const bytes = readMaybeGzipped(file, expectedRecords === undefined ? undefined : expectedRecords * CIFAR_RECORD_BYTES + 1);
     return { bytes, records: checkBatch(bytes, file, expectedRecords) };
   });
   const count = batches.reduce((n, b) => n + b.records, 0);

@@ -22,8 +22,15 @@ export class DatasetError extends InputError {
 // A plain Uint8Array view (not a Buffer), so callers and tests see one type.
 const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-/** The bytes of `file`, gunzipped when it starts with the gzip magic bytes 1f 8b. */
-export function readMaybeGzipped(file: string): Uint8Array {
+/** The most a dataset file may inflate to when nothing narrower is expected (the largest file read, CIFAR-10's 5 training batches, is 150 MB). */
+export const MAX_INFLATED_BYTES = 512 * 2 ** 20;
+
+/**
+ * The bytes of `file`, gunzipped when it starts with the gzip magic bytes
+ * 1f 8b. Inflating stops past `maxBytes` (the size the caller expects), so a
+ * damaged or hostile file (a gzip bomb) costs no more memory than a good one.
+ */
+export function readMaybeGzipped(file: string, maxBytes = MAX_INFLATED_BYTES): Uint8Array {
   let raw: Buffer;
   try {
     raw = readFileSync(file);
@@ -32,8 +39,14 @@ export function readMaybeGzipped(file: string): Uint8Array {
   }
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return plain(raw);
   try {
-    return plain(gunzipSync(raw));
+    return plain(gunzipSync(raw, { maxOutputLength: maxBytes }));
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DatasetError(
+        file,
+        `expected at most ${maxBytes.toLocaleString('en-US')} bytes once gunzipped, found more (stopped there; not this dataset's file, or a gzip bomb)`,
+      );
+    }
     throw new DatasetError(file, `expected a complete gzip stream, found a damaged one (${(err as Error).message}; file truncated or corrupt)`);
   }
 }
@@ -117,7 +130,10 @@ export interface IdxExpectation {
 }
 
 export function readIdxImages(file: string, expected: IdxExpectation = {}): IdxImages {
-  const { dims, items } = parseIdx(readMaybeGzipped(file), file, 'images');
+  // Header and pixels when the caller knows the shape (one byte more, so a longer file is caught as oversized).
+  const known = expected.count !== undefined && expected.height !== undefined && expected.width !== undefined;
+  const limit = known ? 16 + expected.count! * expected.height! * expected.width! + 1 : MAX_INFLATED_BYTES;
+  const { dims, items } = parseIdx(readMaybeGzipped(file, limit), file, 'images');
   const [count, height, width] = dims as [number, number, number];
   if (expected.count !== undefined && count !== expected.count) {
     throw new DatasetError(file, `expected ${plural(expected.count, 'image')}, found ${count} in the header`);
@@ -129,7 +145,8 @@ export function readIdxImages(file: string, expected: IdxExpectation = {}): IdxI
 }
 
 export function readIdxLabels(file: string, expected: IdxExpectation = {}): Uint8Array {
-  const { dims, items } = parseIdx(readMaybeGzipped(file), file, 'labels');
+  const limit = expected.count !== undefined ? 8 + expected.count + 1 : MAX_INFLATED_BYTES;
+  const { dims, items } = parseIdx(readMaybeGzipped(file, limit), file, 'labels');
   if (expected.count !== undefined && dims[0] !== expected.count) {
     throw new DatasetError(file, `expected ${plural(expected.count, 'label')}, found ${dims[0]} in the header`);
   }

@@ -18,9 +18,16 @@ export interface DatasetLink {
   link: string;
   target: string | undefined;
   available: boolean;
+  /** Something that is not a link the project made sits where the link goes: left alone, and said. */
+  blocked: string | null;
 }
 
-/** Points cache/datasets/<name> at each dataset's directory (or removes the link while it has none). */
+/**
+ * Points cache/datasets/<name> at each dataset's directory (or removes the
+ * link while it has none). Only links are ever replaced or removed: a real
+ * file or directory at that place is not the project's, so it is left as it
+ * is and reported in `blocked`.
+ */
 export function linkDatasets(
   names: readonly DatasetName[] = datasetNames,
   env: NodeJS.ProcessEnv = process.env,
@@ -30,17 +37,20 @@ export function linkDatasets(
   return names.map((name) => {
     const link = join(dir, name);
     const target = datasetDirectory(name, env);
-    let current: string | undefined;
+    let entry: ReturnType<typeof lstatSync> | undefined;
     try {
-      current = lstatSync(link).isSymbolicLink() ? readlinkSync(link) : '';
+      entry = lstatSync(link);
     } catch {
-      current = undefined;
+      entry = undefined;
     }
-    if (current !== target) {
-      rmSync(link, { recursive: true, force: true });
+    let blocked: string | null = null;
+    if (entry && !entry.isSymbolicLink()) {
+      blocked = `${link} is a ${entry.isDirectory() ? 'directory' : 'file'}, not a link this project made; it was left as it is (move it elsewhere, then run \`npm run datasets\`)`;
+    } else if ((entry ? readlinkSync(link) : undefined) !== target) {
+      if (entry) rmSync(link);
       if (target !== undefined) symlinkSync(target, link, 'dir');
     }
-    return { name, link, target, available: datasetAvailable(name, env) };
+    return { name, link, target, available: datasetAvailable(name, env), blocked };
   });
 }
 
