@@ -1,5 +1,5 @@
 /** A static file server for a built site, on a free port of 127.0.0.1: what the PDF and the browser tests open. */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -22,17 +22,46 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/**
+ * The file a request path names inside `root` (a real path), or why not:
+ * 400 for a path that is not valid percent-encoding or holds a NUL, 404 for
+ * one that is missing or leads out of the root (also through a symlink).
+ */
+export function resolveRequest(root: string, url: string): { file: string; size: number } | { status: 400 | 404; reason: string } {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url, 'http://localhost').pathname);
+  } catch {
+    return { status: 400, reason: 'malformed percent-encoding' };
+  }
+  if (path.includes('\0')) return { status: 400, reason: 'NUL in the path' };
+  const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+  const inside = (p: string) => p === root || p.startsWith(root + sep);
+  if (!inside(file)) return { status: 404, reason: 'outside the site' };
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    return { status: 404, reason: 'not found' };
+  }
+  if (!inside(real)) return { status: 404, reason: 'outside the site' };
+  const stat = statSync(real, { throwIfNoEntry: false });
+  if (!stat?.isFile()) return { status: 404, reason: 'not found' };
+  return { file: real, size: stat.size };
+}
+
 export async function serveDirectory(dir: string): Promise<StaticServer> {
+  const root = realpathSync(dir);
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
-    const stat = file.startsWith(normalize(dir + sep)) || file === normalize(dir) ? statSync(file, { throwIfNoEntry: false }) : undefined;
-    if (!stat?.isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
+    const found = resolveRequest(root, req.url ?? '/');
+    if ('status' in found) {
+      res
+        .writeHead(found.status, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`${found.status === 400 ? 'bad request' : 'not found'}: ${found.reason}\n`);
       return;
     }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': stat.size });
-    createReadStream(file).pipe(res);
+    res.writeHead(200, { 'content-type': types[extname(found.file)] ?? 'application/octet-stream', 'content-length': found.size });
+    createReadStream(found.file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
