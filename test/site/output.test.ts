@@ -114,7 +114,11 @@ describe('the report’s output directory', () => {
   });
 
   it('lets two builds at once take turns, and ends with a whole report', async () => {
-    const results = await Promise.all([buildAsync(), buildAsync()]);
+    // The second starts once the first holds the build lock, so it must wait its turn.
+    const firstBuild = buildAsync();
+    const lock = join(dir, 'cache/locks/site-build.lock');
+    for (let i = 0; i < 1200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
+    const results = await Promise.all([firstBuild, buildAsync()]);
     expect(results.map((r) => r.status)).toEqual([0, 0]);
     expect(results.some((r) => /waiting: another report build is running in this checkout \(pid \d+\)/.test(r.stderr))).toBe(true);
     expect(existsSync(join(dist, '.hw1-output.json'))).toBe(true);

@@ -1,11 +1,11 @@
 /**
  * Locks between processes of one checkout: a file under cache/locks/ holding
- * the owner's pid, made with O_EXCL. A lock whose process is gone (killed,
+ * the owner's pid, created whole (written aside, then hard-linked into place). A lock whose process is gone (killed,
  * crashed) is taken over; one whose process runs is either refused with a
  * message naming it, or waited for.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 import { sha256 } from './hash.ts';
 import { projectRoot } from './paths.ts';
@@ -30,33 +30,68 @@ function alive(pid: number): boolean {
   }
 }
 
-function owner(file: string): { pid: number; since: Date } | null {
+/** Who holds the lock file: its pid (NaN if the content is not one) and since when; null if there is no file. */
+function owner(file: string): { pid: number; since: Date; text: string } | null {
   try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? { pid, since: statSync(file).mtime } : null;
+    const text = readFileSync(file, 'utf8');
+    return { pid: /^[1-9]\d*$/.test(text) ? Number(text) : Number.NaN, since: statSync(file).mtime, text };
   } catch {
     return null;
   }
 }
 
-/** Takes the lock now, or returns who holds it. */
+/**
+ * Takes the lock now, or returns who holds it. The pid is written to a private
+ * file first and hard-linked to the lock's name, which fails if the name
+ * exists: a lock file is never seen empty or half-written, so a reader never
+ * mistakes a lock being taken for an abandoned one.
+ */
 function tryLock(file: string): { pid: number; since: Date } | null {
-  mkdirSync(locksDir(), { recursive: true });
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return null;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  mkdirSync(dirname(file), { recursive: true });
+  const mine = `${file}.${process.pid}.tmp`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(mine, file);
+        return null;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (attempt >= 20) throw new Error(`cannot take the lock ${file}: it cannot be read or keeps being replaced; remove it if nothing is running`);
+      const held = owner(file);
+      if (!held) continue; // released this instant: try again
+      if (held.pid === process.pid) return null;
+      if (Number.isInteger(held.pid) && alive(held.pid)) return held;
+      takeOver(file, held.text);
     }
-    const held = owner(file);
-    if (held && held.pid !== process.pid && alive(held.pid)) return held;
-    // The holder is gone (or the file is being written this instant): take it over.
-    rmSync(file, { force: true });
+  } finally {
+    rmSync(mine, { force: true });
   }
-  return owner(file);
+}
+
+/**
+ * Removes an abandoned lock (its holder is gone, or it holds no pid). The file
+ * is first renamed to a private name, which only one process can do; if what
+ * was moved is no longer the abandoned lock (someone took the lock in
+ * between), it is put back.
+ */
+function takeOver(file: string, seen: string): void {
+  const moved = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, moved);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (owner(moved)?.text !== seen) {
+    try {
+      linkSync(moved, file);
+    } catch {
+      // A third process took the name meanwhile: the lock is held either way.
+    }
+  }
+  rmSync(moved, { force: true });
 }
 
 export interface Lock {
