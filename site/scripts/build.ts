@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runMain } from '@hw1/pipeline/errors';
 import { replaceOutputDir } from '@hw1/pipeline/output';
 import { checkTurboPaths, siteOutDir } from '@hw1/pipeline/paths';
+import { makeUrlsRelative, rootAbsoluteUrls } from './relative-urls.ts';
 
 const site = join(dirname(fileURLToPath(import.meta.url)), '..');
 const astro = join(site, '..', 'node_modules', 'astro', 'bin', 'astro.mjs');
@@ -36,11 +37,28 @@ function astroBuild(dir: string, target: string): Promise<void> {
   });
 }
 
+/** Makes the build work at a domain root, under a sub-path and from file:// (relative URLs only). */
+function servableAnywhere(dir: string): void {
+  makeUrlsRelative(dir);
+  const left = rootAbsoluteUrls(dir);
+  if (left.length) {
+    throw Object.assign(
+      new Error(
+        `the built site names root-absolute URLs, which break under a sub-path and from file:// (${left
+          .slice(0, 3)
+          .map((l) => `${l.file}: ${l.url}`)
+          .join('; ')}); the previous report, if any, is unchanged`,
+      ),
+      { exitCode: 1 },
+    );
+  }
+}
+
 runMain(async () => {
   checkTurboPaths(['HW1_SITE_OUT', 'HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
   const target = siteOutDir();
   try {
-    await replaceOutputDir(target, (dir) => astroBuild(dir, target), {
+    await replaceOutputDir(target, (dir) => astroBuild(dir, target).then(() => servableAnywhere(dir)), {
       what: 'report',
       variable: process.env.HW1_SITE_OUT ? 'HW1_SITE_OUT' : 'the output',
       log: (line) => process.stderr.write(`${line}\n`),

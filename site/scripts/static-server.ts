@@ -1,4 +1,10 @@
-/** A static file server for a built site, on a free port of 127.0.0.1: what the PDF and the browser tests open. */
+/**
+ * A static file server for a built site, on a free port of 127.0.0.1: what
+ * the PDF, the browser tests and the publishing rehearsal open. With a
+ * prefix it serves the site under that sub-path only, as GitHub Pages serves
+ * a project's site at /<repo>/, and like Pages it redirects a directory
+ * named without its trailing slash.
+ */
 import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +33,11 @@ export interface StaticServer {
  * 400 for a path that is not valid percent-encoding or holds a NUL, 404 for
  * one that is missing or leads out of the root (also through a symlink).
  */
-export function resolveRequest(root: string, url: string): { file: string; size: number } | { status: 400 | 404; reason: string } {
+export function resolveRequest(
+  root: string,
+  url: string,
+  prefix = '',
+): { file: string; size: number } | { status: 400 | 404; reason: string } | { status: 301; location: string } {
   let path: string;
   try {
     path = decodeURIComponent(new URL(url, 'http://localhost').pathname);
@@ -35,6 +45,11 @@ export function resolveRequest(root: string, url: string): { file: string; size:
     return { status: 400, reason: 'malformed percent-encoding' };
   }
   if (path.includes('\0')) return { status: 400, reason: 'NUL in the path' };
+  if (prefix) {
+    if (path === prefix) return { status: 301, location: `${prefix}/` };
+    if (!path.startsWith(`${prefix}/`)) return { status: 404, reason: `outside ${prefix}/` };
+    path = path.slice(prefix.length);
+  }
   const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
   const inside = (p: string) => p === root || p.startsWith(root + sep);
   if (!inside(file)) return { status: 404, reason: 'outside the site' };
@@ -46,14 +61,22 @@ export function resolveRequest(root: string, url: string): { file: string; size:
   }
   if (!inside(real)) return { status: 404, reason: 'outside the site' };
   const stat = statSync(real, { throwIfNoEntry: false });
+  if (stat?.isDirectory() && !path.endsWith('/')) return { status: 301, location: `${prefix}${path}/` };
   if (!stat?.isFile()) return { status: 404, reason: 'not found' };
   return { file: real, size: stat.size };
 }
 
-export async function serveDirectory(dir: string): Promise<StaticServer> {
+/** Serves `dir` (under `prefix`, e.g. "/hw1-report", if given) on 127.0.0.1 (`port`, or a free one). */
+export async function serveDirectory(dir: string, options: { prefix?: string; port?: number } = {}): Promise<StaticServer> {
   const root = realpathSync(dir);
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  if (prefix && !/^(\/[\w.-]+)+$/.test(prefix)) throw new Error(`a sub-path like /hw1-report, got ${JSON.stringify(prefix)}`);
   const server: Server = createServer((req, res) => {
-    const found = resolveRequest(root, req.url ?? '/');
+    const found = resolveRequest(root, req.url ?? '/', prefix);
+    if ('location' in found) {
+      res.writeHead(301, { location: found.location, 'content-type': 'text/plain; charset=utf-8' }).end(`moved: ${found.location}\n`);
+      return;
+    }
     if ('status' in found) {
       res
         .writeHead(found.status, { 'content-type': 'text/plain; charset=utf-8' })
@@ -63,10 +86,13 @@ export async function serveDirectory(dir: string): Promise<StaticServer> {
     res.writeHead(200, { 'content-type': types[extname(found.file)] ?? 'application/octet-stream', 'content-length': found.size });
     createReadStream(found.file).pipe(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${prefix}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

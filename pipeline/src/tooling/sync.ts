@@ -170,7 +170,7 @@ function turboJson(stages: readonly string[], datasetsOf: Map<string, readonly D
   for (const name of stages) tasks[`@hw1/pipeline#stage:${name}`] = stageTask(name, datasetsOf.get(name)!);
   tasks['@hw1/site#report'] = {
     dependsOn: stages.map((name) => `@hw1/pipeline#stage:${name}`),
-    env: ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT', 'HW1_DATA_DIR', 'HW1_FASHION_MNIST_DIR', 'HW1_STRICT'],
+    env: ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT', 'HW1_DATA_DIR', 'HW1_FASHION_MNIST_DIR', 'HW1_STRICT', 'HW1_SITE_PDF', 'HW1_MAIN_REPORT'],
     inputs: ['$TURBO_DEFAULT$', '$TURBO_ROOT$/content/report/**', '$TURBO_ROOT$/content/experiments/**', '$TURBO_ROOT$/pipeline/src/**'],
     outputs: ['dist/**'],
   };

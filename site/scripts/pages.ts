@@ -1,0 +1,271 @@
+/**
+ * The published site on the gh-pages branch, which GitHub Pages serves:
+ * main's report at the root, each open pull request's compare site under
+ * pr/<n>/, a list of the previews at pr/index.html. The publish workflows run
+ * this from a trusted checkout of the default branch (never a pull request's
+ * code), with nothing installed: it imports Node's built-in modules only.
+ *
+ *   node site/scripts/pages.ts main <site-dir>          main's report at the root (pr/ kept)
+ *   node site/scripts/pages.ts preview <n> <site-dir>   pull request n's compare site at pr/<n>/
+ *   node site/scripts/pages.ts remove <n>               pull request n's preview taken down
+ *
+ * Options: --open <n,n,…> also removes the previews of pull requests not in
+ * the list (closed ones); --remote <name|url> (default origin); --branch
+ * <name> (default gh-pages); --tree <dir> edits a plain directory instead of
+ * the branch (no git).
+ *
+ * A site directory is data, not code: it is refused unless it holds only
+ * regular files and directories (no symlinks, devices or hidden git data),
+ * with plain names, at most 10 levels deep, 20,000 files and 300 MB, and
+ * files are copied one by one, never following a link. The branch gets one
+ * commit without history per update (the site is rebuilt each time, its
+ * history would only grow the repository), pushed with a lease on the commit
+ * it was made from; a push that lost a race is redone from the new tip.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export class PagesError extends Error {}
+
+export interface Limits {
+  files: number;
+  bytes: number;
+  depth: number;
+}
+export const defaultLimits: Limits = { files: 20_000, bytes: 300 * 1024 * 1024, depth: 10 };
+
+/** A plain file or directory name: no separators, no leading dot except the site's own marker files. */
+const plainName = /^[\w@+-][\w.@+-]*$/;
+const allowedDotFiles = new Set(['.hw1-output.json', '.nojekyll']);
+
+/** Checks that `dir` is a site to publish (see the file's comment); returns its files, relative, `/`-separated. */
+export function checkSite(dir: string, limits: Limits = defaultLimits): string[] {
+  const top = lstatSync(dir, { throwIfNoEntry: false });
+  if (!top?.isDirectory()) throw new PagesError(`${dir}: not a directory`);
+  const found: string[] = [];
+  let bytes = 0;
+  const walk = (under: string, depth: number): void => {
+    if (depth > limits.depth) throw new PagesError(`${under}: deeper than ${limits.depth} levels`);
+    for (const name of readdirSync(join(dir, under))) {
+      const path = under ? `${under}/${name}` : name;
+      if (!plainName.test(name) && !allowedDotFiles.has(name)) throw new PagesError(`${path}: not a plain file name`);
+      const st = lstatSync(join(dir, path));
+      if (st.isSymbolicLink()) throw new PagesError(`${path}: a symbolic link (a site to publish holds files only)`);
+      if (st.isDirectory()) walk(path, depth + 1);
+      else if (st.isFile()) {
+        found.push(path);
+        bytes += st.size;
+        if (found.length > limits.files) throw new PagesError(`more than ${limits.files} files`);
+        if (bytes > limits.bytes) throw new PagesError(`more than ${Math.round(limits.bytes / 1024 / 1024)} MB`);
+      } else throw new PagesError(`${path}: not a regular file`);
+    }
+  };
+  walk('', 0);
+  if (!found.includes('index.html')) throw new PagesError(`${dir}: no index.html (is this a built site?)`);
+  return found;
+}
+
+/** Copies the checked `files` of `from` into `to` (created), never following a link. */
+function copySite(from: string, files: readonly string[], to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const file of files) {
+    const source = join(from, ...file.split('/'));
+    // Checked again just before the copy: a file swapped for a link since the walk is refused, not followed.
+    if (!lstatSync(source).isFile()) throw new PagesError(`${file}: changed while being published`);
+    const target = join(to, ...file.split('/'));
+    mkdirSync(join(target, '..'), { recursive: true });
+    copyFileSync(source, target);
+  }
+}
+
+/** A pull request number as given on the command line. */
+export function prNumber(text: string | undefined): number {
+  if (!text || !/^[1-9]\d{0,8}$/.test(text)) throw new PagesError(`expected a pull request number, got ${JSON.stringify((text ?? '').slice(0, 40))}`);
+  return Number(text);
+}
+
+/** The open previews, by number. */
+function previews(tree: string): number[] {
+  const pr = join(tree, 'pr');
+  if (!existsSync(pr)) return [];
+  return readdirSync(pr)
+    .filter((n) => /^[1-9]\d*$/.test(n) && lstatSync(join(pr, n)).isDirectory())
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** pr/index.html: the previews, linked; the directory removed when there are none. */
+function writePreviewIndex(tree: string): void {
+  const numbers = previews(tree);
+  const pr = join(tree, 'pr');
+  if (numbers.length === 0) {
+    rmSync(pr, { recursive: true, force: true });
+    return;
+  }
+  const items = numbers.map((n) => `<li><a href="./${n}/index.html">Pull request #${n}</a> (<a href="./${n}/changes.html">what changed</a>)</li>`);
+  writeFileSync(
+    join(pr, 'index.html'),
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+      `<title>Pull request previews · Deep learning report</title><link rel="icon" href="data:,"></head>\n<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">` +
+      `<h1>Pull request previews</h1><p>Each open pull request’s report, with its base in every figure. <a href="../index.html">Main’s report</a>.</p>\n<ul>\n${items.join('\n')}\n</ul>\n</body></html>\n`,
+  );
+}
+
+export type Change = { kind: 'main'; site: string } | { kind: 'preview'; number: number; site: string } | { kind: 'remove'; number: number };
+
+/** Applies `change` to the directory `tree` (the branch's files), then drops previews not in `open` (if given). */
+export function applyChange(tree: string, change: Change, open: readonly number[] | null = null, limits: Limits = defaultLimits): string {
+  let message: string;
+  if (change.kind === 'main') {
+    const files = checkSite(change.site, limits);
+    if (files.some((f) => f === 'pr' || f.startsWith('pr/'))) throw new PagesError(`${change.site}: holds a pr/ entry, where the previews go`);
+    for (const name of readdirSync(tree)) if (name !== 'pr' && name !== '.git') rmSync(join(tree, name), { recursive: true, force: true });
+    copySite(change.site, files, tree);
+    message = 'main’s report';
+  } else if (change.kind === 'preview') {
+    const files = checkSite(change.site, limits);
+    const target = join(tree, 'pr', String(change.number));
+    rmSync(target, { recursive: true, force: true });
+    copySite(change.site, files, target);
+    message = `preview of pull request #${change.number}`;
+  } else {
+    rmSync(join(tree, 'pr', String(change.number)), { recursive: true, force: true });
+    message = `preview of pull request #${change.number} removed`;
+  }
+  if (open) {
+    const closed = previews(tree).filter((n) => !open.includes(n) && !(change.kind === 'preview' && n === change.number));
+    for (const n of closed) rmSync(join(tree, 'pr', String(n)), { recursive: true, force: true });
+    if (closed.length) message += `; previews of closed pull requests removed: ${closed.map((n) => `#${n}`).join(', ')}`;
+  }
+  writePreviewIndex(tree);
+  // GitHub Pages would otherwise run Jekyll, which drops the _astro/ folder (leading underscore).
+  writeFileSync(join(tree, '.nojekyll'), '');
+  return message;
+}
+
+export function git(cwd: string, args: string[], input?: string): { ok: boolean; out: string; err: string } {
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? 'hw1-report publisher',
+    GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? 'hw1-report@users.noreply.github.com',
+    GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'hw1-report publisher',
+    GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'hw1-report@users.noreply.github.com',
+    GIT_TERMINAL_PROMPT: '0',
+  };
+  const r = spawnSync('git', args, { cwd, env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw new PagesError(`git ${args[0]}: ${r.error.message}`);
+  return { ok: r.status === 0, out: r.stdout.trim(), err: r.stderr.trim() };
+}
+
+export function mustGit(cwd: string, args: string[]): string {
+  const r = git(cwd, args);
+  if (!r.ok) throw new PagesError(`git ${args.join(' ')} failed: ${r.err.split('\n').slice(-3).join(' ')}`);
+  return r.out;
+}
+
+/**
+ * Updates `branch` of `remote` from the git checkout `repo`: fetches its tip
+ * (none yet is fine), applies the change in a scratch worktree, commits the
+ * result without parents and pushes with a lease on the tip it started from.
+ * Returns the commit pushed and what it says.
+ */
+export function updateBranch(
+  repo: string,
+  change: Change,
+  options: { remote?: string; branch?: string; open?: readonly number[] | null; attempts?: number; log?: (line: string) => void } = {},
+): { commit: string; message: string } {
+  const remote = options.remote ?? 'origin';
+  const branch = options.branch ?? 'gh-pages';
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const fetched = git(repo, ['fetch', '--quiet', '--depth=1', remote, `+refs/heads/${branch}:refs/hw1-pages/tip`]);
+    const tip = fetched.ok ? mustGit(repo, ['rev-parse', 'refs/hw1-pages/tip']) : '';
+    if (!fetched.ok && !/couldn't find remote ref|not our ref|no such ref/i.test(fetched.err)) {
+      throw new PagesError(`cannot fetch ${branch} from ${remote}: ${fetched.err.split('\n').slice(-2).join(' ')}`);
+    }
+    const scratch = mkdtempSync(join(tmpdir(), 'hw1-pages-'));
+    const tree = join(scratch, 'tree');
+    try {
+      mustGit(repo, ['worktree', 'add', '--quiet', '--detach', '--no-checkout', tree, tip || 'HEAD']);
+      if (tip) mustGit(tree, ['checkout', '--quiet', 'HEAD', '--', '.']);
+      else mustGit(tree, ['read-tree', '--empty']);
+      const message = applyChange(tree, change, options.open ?? null);
+      mustGit(tree, ['add', '--all', '--force', '.']);
+      const treeId = mustGit(tree, ['write-tree']);
+      const commit = mustGit(tree, ['commit-tree', treeId, '-m', `Publish: ${message}`]);
+      const pushed = git(repo, ['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${tip}`, remote, `${commit}:refs/heads/${branch}`]);
+      if (pushed.ok) {
+        log(`published to ${branch}: ${message} (${commit.slice(0, 12)})`);
+        return { commit, message };
+      }
+      if (attempt >= attempts) throw new PagesError(`push to ${branch} refused ${attempts} times: ${pushed.err.split('\n').slice(-2).join(' ')}`);
+      log(`${branch} moved while this was published (attempt ${attempt} of ${attempts}); again from its new tip`);
+    } finally {
+      git(repo, ['worktree', 'remove', '--force', tree]);
+      rmSync(scratch, { recursive: true, force: true });
+      git(repo, ['worktree', 'prune']);
+      git(repo, ['update-ref', '-d', 'refs/hw1-pages/tip']);
+    }
+  }
+}
+
+const usage = `usage:
+  node site/scripts/pages.ts main <site-dir>          main's report at the root of the published site
+  node site/scripts/pages.ts preview <n> <site-dir>   pull request n's compare site at pr/<n>/
+  node site/scripts/pages.ts remove <n>               pull request n's preview taken down
+
+options:
+  --open <n,n,…>      the open pull requests: previews of any other are removed
+  --remote <name|url> where the branch is pushed (default origin)
+  --branch <name>     the branch GitHub Pages serves (default gh-pages)
+  --tree <dir>        edit a plain directory instead of the branch (no git)
+
+Run from a checkout of this repository that may push to the remote.`;
+
+export function main(argv: string[]): number {
+  const positional: string[] = [];
+  const options: { open?: number[]; remote?: string; branch?: string; tree?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new PagesError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--help' || a === '-h') {
+      console.log(usage);
+      return 0;
+    } else if (a === '--open') {
+      const v = value();
+      options.open = v === '' ? [] : v.split(',').map((n) => prNumber(n.trim()));
+    } else if (a === '--remote') options.remote = value();
+    else if (a === '--branch') options.branch = value();
+    else if (a === '--tree') options.tree = resolve(value());
+    else if (a.startsWith('-')) throw new PagesError(`unknown option ${a}\n\n${usage}`);
+    else positional.push(a);
+  }
+  const [kind, ...rest] = positional;
+  let change: Change;
+  if (kind === 'main' && rest.length === 1) change = { kind, site: resolve(rest[0]!) };
+  else if (kind === 'preview' && rest.length === 2) change = { kind, number: prNumber(rest[0]), site: resolve(rest[1]!) };
+  else if (kind === 'remove' && rest.length === 1) change = { kind, number: prNumber(rest[0]) };
+  else throw new PagesError(usage);
+  if (options.tree) {
+    mkdirSync(options.tree, { recursive: true });
+    console.log(applyChange(options.tree, change, options.open ?? null));
+  } else updateBranch(process.cwd(), change, options);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof PagesError)) throw err;
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = 2;
+  }
+}
