@@ -165,6 +165,12 @@ export function mustGit(cwd: string, args: string[]): string {
   return r.out;
 }
 
+/** Waits a random while, longer with each attempt, so that publishers who collided do not collide again. */
+function pause(attempt: number): void {
+  const ms = Math.round((0.5 + Math.random()) * 250 * Math.min(attempt, 6));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
  * Updates `branch` of `remote` from the git checkout `repo`: fetches its tip
  * (none yet is fine), applies the change in a scratch worktree, commits the
@@ -179,13 +185,20 @@ export function updateBranch(
   const remote = options.remote ?? 'origin';
   const branch = options.branch ?? 'gh-pages';
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const attempts = options.attempts ?? 5;
+  const attempts = options.attempts ?? 8;
+  // This process's own scratch ref; --refmap= leaves remote-tracking refs alone (publishers in one checkout would race on them).
+  const scratchRef = `refs/hw1-pages/tip-${process.pid}`;
   for (let attempt = 1; ; attempt++) {
-    const fetched = git(repo, ['fetch', '--quiet', '--depth=1', remote, `+refs/heads/${branch}:refs/hw1-pages/tip`]);
-    const tip = fetched.ok ? mustGit(repo, ['rev-parse', 'refs/hw1-pages/tip']) : '';
-    if (!fetched.ok && !/couldn't find remote ref|not our ref|no such ref/i.test(fetched.err)) {
-      throw new PagesError(`cannot fetch ${branch} from ${remote}: ${fetched.err.split('\n').slice(-2).join(' ')}`);
+    if (attempt > 1) pause(attempt);
+    // No --depth: the branch is one commit without parents, and a shallow fetch would make publishers in one checkout race on .git/shallow.
+    const fetched = git(repo, ['fetch', '--quiet', '--refmap=', remote, `+refs/heads/${branch}:${scratchRef}`]);
+    const missing = !fetched.ok && /couldn't find remote ref|not our ref|no such ref/i.test(fetched.err);
+    if (!fetched.ok && !missing) {
+      if (attempt >= attempts) throw new PagesError(`cannot fetch ${branch} from ${remote}: ${fetched.err.split('\n').slice(-2).join(' ')}`);
+      log(`fetching ${branch} failed (attempt ${attempt} of ${attempts}): ${fetched.err.split('\n').at(-1)}; again`);
+      continue;
     }
+    const tip = fetched.ok ? mustGit(repo, ['rev-parse', scratchRef]) : '';
     const scratch = mkdtempSync(join(tmpdir(), 'hw1-pages-'));
     const tree = join(scratch, 'tree');
     try {
@@ -207,7 +220,7 @@ export function updateBranch(
       git(repo, ['worktree', 'remove', '--force', tree]);
       rmSync(scratch, { recursive: true, force: true });
       git(repo, ['worktree', 'prune']);
-      git(repo, ['update-ref', '-d', 'refs/hw1-pages/tip']);
+      git(repo, ['update-ref', '-d', scratchRef]);
     }
   }
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError, runMain } from '@hw1/pipeline/errors';
 import { projectRoot, siteOutDir } from '@hw1/pipeline/paths';
-import { mustGit, prNumber, updateBranch } from './pages.ts';
+import { mustGit, PagesError, prNumber, updateBranch } from './pages.ts';
 import { printReport } from './pdf.ts';
 import { serveDirectory } from './static-server.ts';
 import { walkSite } from './walk-site.ts';
@@ -165,4 +165,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runMain(() => main(process.argv.slice(2)));
+runMain(async () => {
+  try {
+    return await main(process.argv.slice(2));
+  } catch (err) {
+    // A refused site or a bad pull request number: the user's input, exit code 2.
+    if (err instanceof PagesError) throw new InputError(err.message);
+    throw err;
+  }
+});

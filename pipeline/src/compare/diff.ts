@@ -55,7 +55,7 @@ interface TaskSummary {
   execution?: { exitCode?: number | null } | null;
 }
 
-interface SideResult {
+export interface SideResult {
   side: SideName;
   rev: string | null;
   commit: string;
@@ -187,7 +187,7 @@ async function sideInput(result: SideResult, stage: string): Promise<SideInput> 
   }
 }
 
-async function compare(base: SideResult, head: SideResult, profile: Profile): Promise<Comparison> {
+export async function compare(base: SideResult, head: SideResult, profile: Profile): Promise<Comparison> {
   const names = [...head.stages, ...base.stages.filter((b) => !head.stages.some((h) => h.name === b.name))];
   const stages = [];
   for (const { name, title } of names) stages.push(compareStage(name, title, await sideInput(base, name), await sideInput(head, name)));
