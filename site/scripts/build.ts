@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runMain } from '@hw1/pipeline/errors';
 import { replaceOutputDir } from '@hw1/pipeline/output';
 import { checkTurboPaths, siteOutDir } from '@hw1/pipeline/paths';
+import { activeProfile } from '@hw1/pipeline/stages';
 import { makeUrlsRelative, rootAbsoluteUrls } from './relative-urls.ts';
 
 const site = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +57,8 @@ function servableAnywhere(dir: string): void {
 
 runMain(async () => {
   checkTurboPaths(['HW1_SITE_OUT', 'HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
+  activeProfile(); // a bad or (under turbo) redundant HW1_PROFILE stops here, before Astro starts
+
   const target = siteOutDir();
   try {
     await replaceOutputDir(target, (dir) => astroBuild(dir, target).then(() => servableAnywhere(dir)), {

@@ -44,6 +44,12 @@ describe('turbo’s cache', () => {
     const site = turbo(['run', 'report', '--only'], { HW1_SITE_OUT: tempDir() });
     expect(site.status).not.toBe(0);
     expect(site.out).toMatch(/HW1_SITE_OUT=\S+ moves the report away from site\/dist/);
+    // "full" spelled out would be a second key for the results of the unset variable: refused, by stages and the site.
+    for (const task of ['stage:minimal-ratio', 'report']) {
+      const full = turbo(['run', task, '--only'], { HW1_PROFILE: 'full' });
+      expect(full.status, task).not.toBe(0);
+      expect(full.out).toMatch(/HW1_PROFILE=full under turbo: full is the default, so unset HW1_PROFILE/);
+    }
   });
 
   it('replays a tampered entry that is then refused as a result, until --force recomputes it', () => {

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../pipeline/src/core/config.ts';
+import { activeProfile, ConfigError, loadConfig } from '../../pipeline/src/core/config.ts';
 import { configSchema } from '../../pipeline/src/stages/simulate-function/spec.ts';
 import { configSchema as tasksSchema } from '../../pipeline/src/stages/train-on-tasks/spec.ts';
 import { editConfig, shippedConfig, shippedFields, tempDir } from '../helpers/helpers.ts';
@@ -158,5 +158,17 @@ describe('train-on-tasks config', () => {
     expect(tasksError(editConfig(tasksValid, { 'models.1.blocks': tasksFields.models[0].blocks })).message).toMatch(
       /expected every model to have a different depth/,
     );
+  });
+});
+
+describe('the profile', () => {
+  it('is full when HW1_PROFILE is unset, and one cache key for full: "full" spelled out is refused under turbo', () => {
+    expect(activeProfile({})).toBe('full');
+    expect(activeProfile({ HW1_PROFILE: 'quick' })).toBe('quick');
+    expect(activeProfile({ HW1_PROFILE: 'quick', TURBO_HASH: 'abc' })).toBe('quick');
+    expect(activeProfile({ HW1_PROFILE: 'full' })).toBe('full');
+    expect(() => activeProfile({ HW1_PROFILE: 'full', TURBO_HASH: 'abc' })).toThrow(ConfigError);
+    expect(() => activeProfile({ HW1_PROFILE: 'full', TURBO_HASH: 'abc' })).toThrow(/full is the default, so unset HW1_PROFILE/);
+    expect(() => activeProfile({ HW1_PROFILE: 'Quick' })).toThrow(/HW1_PROFILE.*expected one of "full", "quick", got "Quick"/s);
   });
 });

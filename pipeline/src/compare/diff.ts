@@ -81,6 +81,8 @@ export function stagesOf(dir: string): Array<{ name: string; title: string }> {
 /** The environment a side's turbo and site build see: the user's, minus what would point them elsewhere. */
 function sideEnv(profile: Profile, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: profile, ...extra };
+  // Full is the unset variable, the one cache key turbo has for it (see activeProfile).
+  if (profile === 'full') delete env.HW1_PROFILE;
   for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT', 'HW1_COMPARE']) if (!(k in extra)) delete env[k];
   return env;
 }

@@ -21,6 +21,18 @@ export function activeProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   if (!(profiles as readonly string[]).includes(value)) {
     throw new ConfigError('HW1_PROFILE', [{ path: [], message: `expected one of ${profiles.map((p) => `"${p}"`).join(', ')}, got "${value}"` }]);
   }
+  // turbo keys its cache on the variable's value, before any code of ours runs: "full" spelled out would be a
+  // second key for the results an unset variable already has (a stray setting retrains everything, and doubles a
+  // shared cache). Under turbo it is refused at once; everywhere else it simply means full.
+  if (env.HW1_PROFILE === 'full' && env.TURBO_HASH) {
+    throw new ConfigError('HW1_PROFILE', [
+      {
+        path: [],
+        message:
+          'HW1_PROFILE=full under turbo: full is the default, so unset HW1_PROFILE (`npx turbo run report`). turbo keys its cache on the value, and "full" would be a second key for the same results',
+      },
+    ]);
+  }
   return value as Profile;
 }
 

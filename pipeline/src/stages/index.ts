@@ -5,6 +5,7 @@
  */
 export type { Artifact, Manifest } from '../core/artifact.ts';
 export { ArtifactError, readArtifact } from '../core/artifact.ts';
+export { activeProfile } from '../core/config.ts';
 export { artifactPath } from '../core/paths.ts';
 export type { StageSpec } from '../core/stage.ts';
 export { datasetAvailable } from '../data/datasets.ts';
