@@ -168,7 +168,7 @@ describe('the profile', () => {
     expect(activeProfile({ HW1_PROFILE: 'quick', TURBO_HASH: 'abc' })).toBe('quick');
     expect(activeProfile({ HW1_PROFILE: 'full' })).toBe('full');
     expect(() => activeProfile({ HW1_PROFILE: 'full', TURBO_HASH: 'abc' })).toThrow(ConfigError);
-    expect(() => activeProfile({ HW1_PROFILE: 'full', TURBO_HASH: 'abc' })).toThrow(/full is the default, so unset HW1_PROFILE/);
+    expect(() => activeProfile({ HW1_PROFILE: 'full', TURBO_HASH: 'abc' })).toThrow(/"full" is the default: unset HW1_PROFILE for turbo/);
     expect(() => activeProfile({ HW1_PROFILE: 'Quick' })).toThrow(/HW1_PROFILE.*expected one of "full", "quick", got "Quick"/s);
   });
 });

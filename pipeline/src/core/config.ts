@@ -29,7 +29,7 @@ export function activeProfile(env: NodeJS.ProcessEnv = process.env): Profile {
       {
         path: [],
         message:
-          'HW1_PROFILE=full under turbo: full is the default, so unset HW1_PROFILE (`npx turbo run report`). turbo keys its cache on the value, and "full" would be a second key for the same results',
+          '"full" is the default: unset HW1_PROFILE for turbo (`npx turbo run report`); turbo keys its cache on the value, so "full" would be a second key for the same results',
       },
     ]);
   }

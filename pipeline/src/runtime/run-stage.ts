@@ -17,6 +17,7 @@ import type { Logger } from '../core/progress.ts';
 import type { StageContext, StageModule } from '../core/stage.ts';
 import { selectBackend } from './backend.ts';
 import { runJobs as runInPool, workerCount } from './pool.ts';
+import { remoteCacheNote } from './remote-cache.ts';
 
 /** The stages there are: every folder under stages/ with a run.ts. */
 export function stageNames(): string[] {
@@ -82,6 +83,8 @@ export async function runStage(name: string, options: RunStageOptions): Promise<
   }
   const lock = acquireLock(lockFile(`stage-${name}`, file), `stage "${name}" (writing ${file})`);
   try {
+    const note = await remoteCacheNote(env);
+    if (note) options.log.warn(note);
     return await train(module, file, { config, configHash, profile, env, log: options.log, t0 });
   } finally {
     lock.release();

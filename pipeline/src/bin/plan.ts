@@ -1,0 +1,78 @@
+/**
+ * npm run plan: which stages the caches lack for the current profile and
+ * backend, as JSON, from turbo's own dry run (`turbo run report --dry=json`):
+ * the list a CI matrix fans out over, one job per missing stage. With a remote
+ * cache configured (TURBO_API, TURBO_TOKEN, TURBO_TEAM) an entry there counts
+ * as present.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { activeProfile } from '../core/config.ts';
+import { InputError, runMain } from '../core/errors.ts';
+import { projectRoot } from '../core/paths.ts';
+
+const usage = `npm run plan [-- --help]
+
+Prints, as JSON, the stages whose results neither turbo's local cache nor the
+remote cache (if TURBO_API, TURBO_TOKEN and TURBO_TEAM are set) holds for the
+current HW1_PROFILE and HW1_BACKEND:
+
+  { "profile": "full", "backend": "auto", "remote": true,
+    "missing": ["minimal-ratio", …],          one CI job each
+    "cached": [{ "stage": "…", "source": "LOCAL" | "REMOTE" }, …] }
+
+turbo's dry run asks the remote cache whether it holds an entry, not whether
+its signature verifies: an entry altered on the server is listed as cached
+and recomputed (and said so) by the run that meets it.`;
+
+interface DryTask {
+  taskId: string;
+  task: string;
+  hash: string;
+  cache: { local: boolean; remote: boolean; status: string; source?: string };
+}
+
+export interface Plan {
+  profile: string;
+  backend: string;
+  remote: boolean;
+  missing: string[];
+  cached: Array<{ stage: string; source: string; hash: string }>;
+}
+
+/** The plan from turbo's dry run in `cwd` (the project root). */
+export function plan(cwd = projectRoot, env: NodeJS.ProcessEnv = process.env): Plan {
+  const profile = activeProfile({ ...env, TURBO_HASH: 'plan' });
+  const r = spawnSync(join(projectRoot, 'node_modules', '.bin', 'turbo'), ['run', 'report', '--dry=json'], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0)
+    throw new Error(`turbo run report --dry=json failed (exit code ${r.status}):\n${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`);
+  const dry = JSON.parse(r.stdout) as { tasks: DryTask[] };
+  const stages = dry.tasks.filter((t) => /^stage:/.test(t.task));
+  return {
+    profile,
+    backend: env.HW1_BACKEND || 'auto',
+    remote: Boolean(env.TURBO_API && env.TURBO_TOKEN),
+    missing: stages.filter((t) => t.cache.status !== 'HIT').map((t) => t.task.slice('stage:'.length)),
+    cached: stages
+      .filter((t) => t.cache.status === 'HIT')
+      .map((t) => ({ stage: t.task.slice('stage:'.length), source: t.cache.source ?? (t.cache.local ? 'LOCAL' : 'REMOTE'), hash: t.hash })),
+  };
+}
+
+if (import.meta.main) {
+  runMain(async () => {
+    const argv = process.argv.slice(2);
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(usage);
+      return 0;
+    }
+    if (argv.length) throw new InputError(`unknown argument ${argv[0]}\n\n${usage}`);
+    console.log(JSON.stringify(plan(), null, 2));
+    return 0;
+  });
+}

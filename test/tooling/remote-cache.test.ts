@@ -1,0 +1,218 @@
+/**
+ * Results shared through a remote turbo cache (`npm run cache-server`, the
+ * maintained turborepo-remote-cache, on 127.0.0.1 and a free port), between
+ * scratch copies of the project standing for machines: two "runners" each
+ * compute half of the stages, a third copy builds the report with every
+ * stage replayed, byte for byte; an entry altered on the server is
+ * recomputed and said so; a wrong token, or the server stopped mid-way,
+ * leaves a run that completes locally. Stage configs cut to seconds.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, stageList, tempDir, tinyConfig } from '../helpers/helpers.ts';
+import { projectCopy } from '../helpers/project-copy.ts';
+import { tinyConfigs, tinyTrainOnTasks } from '../helpers/tiny-configs.ts';
+
+const configs: Record<string, string> = {
+  ...tinyConfigs,
+  'train-on-tasks': tinyTrainOnTasks,
+  'simulate-function': tinyConfig('simulate-function', { seeds: [1], epochs: 20 }),
+  'minimal-ratio': tinyConfig('minimal-ratio', { runs: 2, 'phase1.epochs': 40, 'phase2.maxSteps': 5 }),
+  'optimization-process': tinyConfig('optimization-process', {
+    seeds: [1, 2],
+    trainingPoints: 64,
+    batchSize: 32,
+    epochs: 6,
+    hidden: [6, 6],
+    layer: 2,
+    'surface.resolution': 5,
+  }),
+};
+const stages = stageList.map((s) => s.name);
+const token = 'test-token-0123456789';
+const key = 'a-signature-key-every-client-shares-0123456789';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npm run cache-server` (the script itself), ready when it prints where it listens. */
+async function startServer(dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
+    env: { ...process.env, HW1_CACHE_PORT: String(port), HW1_CACHE_DIR: dir, TURBO_TOKEN: token },
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  for (let i = 0; i < 600 && !out.includes('turbo remote cache on'); i++) {
+    if (child.exitCode !== null) throw new Error(`the cache server stopped:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!out.includes('turbo remote cache on')) throw new Error(`the cache server did not start within 60 s:\n${out}`);
+  return child;
+}
+
+const stopServer = (child: ChildProcess | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    if (!child || child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+/** A "machine": a scratch copy of the project with the tiny configs and nothing in its local cache. */
+async function machine(): Promise<string> {
+  const dir = await projectCopy();
+  for (const [name, text] of Object.entries(configs)) writeFileSync(join(dir, 'content/experiments', `${name}.yaml`), text);
+  return dir;
+}
+
+describe('a remote turbo cache shared between machines', () => {
+  let storage: string;
+  let port: number;
+  let server: ChildProcess | undefined;
+  const remote = (team: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    TURBO_API: `http://127.0.0.1:${port}`,
+    TURBO_TOKEN: token,
+    TURBO_TEAM: team,
+    TURBO_REMOTE_CACHE_SIGNATURE_KEY: key,
+    ...extra,
+  });
+  const turbo = (dir: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', TURBO_TELEMETRY_DISABLED: '1', ...env };
+    for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT']) delete e[k];
+    const r = spawnSync(join(root, 'node_modules/.bin/turbo'), [...args, '--output-logs=full', '--summarize'], { cwd: dir, encoding: 'utf8', env: e });
+    return { status: r.status, out: r.stdout + r.stderr, summary: lastSummary(dir) };
+  };
+  const data = (dir: string, stage: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'cache/artifacts', stage, 'artifact.json'), 'utf8')).data);
+  const sources = (summary: Summary, prefix = '@hw1/pipeline#stage:') =>
+    Object.fromEntries(summary.tasks.filter((t) => t.taskId.startsWith(prefix)).map((t) => [t.taskId.slice(prefix.length), t.cache.source ?? t.cache.status]));
+
+  let runners: string[];
+  beforeAll(async () => {
+    storage = tempDir();
+    port = await freePort();
+    server = await startServer(storage, port);
+    runners = [await machine(), await machine()];
+  }, 300_000);
+
+  afterAll(async () => {
+    await stopServer(server);
+  });
+
+  it('lets two runners compute half the stages each, and a third machine build the report with all of them replayed, byte for byte', async () => {
+    const halves = [stages.filter((_, i) => i % 2 === 0), stages.filter((_, i) => i % 2 === 1)];
+    for (const [i, half] of halves.entries()) {
+      const r = turbo(runners[i]!, ['run', ...half.map((s) => `stage:${s}`)], remote('t1'));
+      expect(r.status, r.out).toBe(0);
+      expect(Object.values(sources(r.summary))).toEqual(half.map(() => 'MISS'));
+    }
+    // The server holds one signed entry per stage: blob and tag, named by turbo's hash.
+    const entries = readdirSync(join(storage, 't1'));
+    expect(entries.filter((e) => !e.endsWith('.tag'))).toHaveLength(stages.length);
+    expect(entries.filter((e) => e.endsWith('.tag'))).toHaveLength(stages.length);
+
+    const third = await machine();
+    const plan = spawnSync(process.execPath, [join(third, 'pipeline/src/bin/plan.ts')], {
+      cwd: third,
+      encoding: 'utf8',
+      env: { ...process.env, HW1_PROFILE: 'quick', ...remote('t1') },
+    });
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ profile: 'quick', remote: true, missing: [] });
+
+    const r = turbo(third, ['run', 'report'], remote('t1'));
+    expect(r.status, r.out).toBe(0);
+    expect(sources(r.summary)).toEqual(Object.fromEntries(stages.map((s) => [s, 'REMOTE'])));
+    for (const [i, half] of halves.entries()) for (const s of half) expect(data(third, s), s).toBe(data(runners[i]!, s));
+    expect(readFileSync(join(third, 'site/dist/index.html'), 'utf8')).toContain('Deep learning report');
+
+    // A fourth machine replays the site too.
+    const fourth = await machine();
+    const again = turbo(fourth, ['run', 'report'], remote('t1'));
+    expect(again.status, again.out).toBe(0);
+    expect(sources(again.summary, '@hw1/site#')).toEqual({ report: 'REMOTE' });
+  }, 900_000);
+
+  it('recomputes an entry altered on the server, and says so', async () => {
+    const stage = 'minimal-ratio';
+    const before = await machine();
+    const hash = JSON.parse(
+      spawnSync(process.execPath, [join(before, 'pipeline/src/bin/plan.ts')], {
+        cwd: before,
+        encoding: 'utf8',
+        env: { ...process.env, HW1_PROFILE: 'quick', ...remote('t1') },
+      }).stdout,
+    ).cached.find((c: { stage: string }) => c.stage === stage).hash as string;
+    // One byte of the stored blob changed (its size kept).
+    const blob = join(storage, 't1', hash);
+    const bytes = readFileSync(blob);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(blob, bytes);
+
+    const r = turbo(before, ['run', `stage:${stage}`], remote('t1'));
+    expect(r.status, r.out).toBe(0);
+    expect(sources(r.summary)).toEqual({ [stage]: 'MISS' });
+    expect(r.out).toMatch(new RegExp(`holds this task's entry \\(${hash}\\) but turbo did not replay it: its signature does not verify`));
+    expect(data(before, stage)).toBe(data(runners[stages.indexOf(stage) % 2]!, stage));
+  }, 600_000);
+
+  it('runs locally, naming the variable to check, when the server refuses the token', async () => {
+    const dir = await machine();
+    const r = turbo(dir, ['run', 'stage:optimization-process'], remote('t1', { TURBO_TOKEN: 'wrong' }));
+    expect(r.status, r.out).toBe(0);
+    expect(sources(r.summary)).toEqual({ 'optimization-process': 'MISS' });
+    expect(r.out).toMatch(/refused TURBO_TOKEN \(HTTP 401\).*check TURBO_TOKEN/);
+  }, 600_000);
+
+  it('completes locally when the server stops mid-way', async () => {
+    const dir = await machine();
+    const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', TURBO_TELEMETRY_DISABLED: '1', ...remote('t2') };
+    const child = spawn(join(root, 'node_modules/.bin/turbo'), ['run', 'stage:minimal-ratio', 'stage:optimization-process', '--concurrency=1'], {
+      cwd: dir,
+      env: e,
+    });
+    let out = '';
+    let stopped = false;
+    const onData = (d: Buffer) => {
+      out += d;
+      // The first stage has been computed: the server goes away before the second is.
+      if (!stopped && /done in .*wrote/.test(out)) {
+        stopped = true;
+        void stopServer(server);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stopped, out).toBe(true);
+    expect(code, out).toBe(0);
+    for (const s of ['minimal-ratio', 'optimization-process']) expect(data(dir, s)).toBe(data(runners[stages.indexOf(s) % 2]!, s));
+  }, 600_000);
+});
+
+interface Summary {
+  tasks: Array<{ taskId: string; cache: { status: string; source?: string } }>;
+}
+
+/** The newest run summary turbo wrote in `dir` (--summarize). */
+function lastSummary(dir: string): Summary {
+  const runs = join(dir, '.turbo', 'runs');
+  const files = readdirSync(runs)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => join(runs, f));
+  files.sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+  return JSON.parse(readFileSync(files.at(-1)!, 'utf8')) as Summary;
+}
