@@ -25,6 +25,7 @@ interface Step {
 }
 interface Job {
   if?: string;
+  env?: Record<string, string>;
   needs?: string | string[];
   permissions?: Record<string, string>;
   steps: Step[];
@@ -72,7 +73,12 @@ describe('workflows', () => {
     const build = workflows['preview.yml']!;
     expect(Object.keys(build.data.on)).toContain('pull_request');
     expect(build.data.permissions).toEqual({ contents: 'read' });
-    expect(build.text).not.toMatch(/secrets\./);
+    // No secret that can write: only the read-only cache server's token and the key that checks what is read.
+    expect([...new Set(build.text.match(/secrets\.\w+/g))].sort()).toEqual(['secrets.TURBO_READ_TOKEN', 'secrets.TURBO_REMOTE_CACHE_SIGNATURE_KEY']);
+    const env = (build.data.jobs.build as Job & { env: Record<string, string> }).env;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    expect(env.TURBO_API).toBe('${{ vars.TURBO_READ_API }}');
+    expect(env.TURBO_CACHE).toBe('local:rw,remote:r');
     for (const job of Object.values(build.data.jobs)) expect(job.permissions ?? {}).toEqual({});
     // The checkout of the pull request's code keeps no token in .git/config.
     for (const job of Object.values(build.data.jobs))
@@ -108,13 +114,22 @@ describe('workflows', () => {
     }
   });
 
-  it('build main’s report with a read-only token, only from the default branch', () => {
+  it('build main’s report with a read-only token, only from the default branch, fanned out over the stages the cache lacks', () => {
     const publish = workflows['publish.yml']!.data;
     expect(Object.keys(publish.on).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(publish.permissions).toEqual({ contents: 'read' });
-    expect(publish.jobs.build!.permissions ?? {}).toEqual({});
-    expect(publish.jobs.build!.if).toBe('github.ref_name == github.event.repository.default_branch');
+    for (const name of ['plan', 'stage', 'build']) expect(publish.jobs[name]!.permissions ?? {}, name).toEqual({});
+    expect(publish.jobs.plan!.if).toBe('github.ref_name == github.event.repository.default_branch');
+    const stage = publish.jobs.stage as Job & { strategy: { matrix: { stage: string } }; 'runs-on': string };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    expect(stage.strategy.matrix.stage).toBe('${{ fromJSON(needs.plan.outputs.stages) }}');
+    expect(stage['runs-on']).toMatch(/vars\.GPU_RUNNER/);
+    expect(stage.steps.at(-1)!.run).toBe('npx turbo run "stage:$STAGE"');
+    expect(publish.jobs.build!.needs).toEqual(['plan', 'stage']);
+    expect(publish.jobs.build!.steps.some((s) => s.run?.includes("jq -e '.missing == []'"))).toBe(true);
     expect(publish.jobs.publish!.needs).toBe('build');
+    // The job that writes holds no cache credential.
+    expect(JSON.stringify(publish.jobs.publish)).not.toMatch(/secrets\.|TURBO_TOKEN/);
   });
 
   it('publish a fork’s preview only with a maintainer’s label, and check the pull request against the commit built', () => {
