@@ -177,6 +177,21 @@ describe('a remote turbo cache shared between machines', () => {
     expect(r.out).toMatch(/refused TURBO_TOKEN \(HTTP 401\).*check TURBO_TOKEN/);
   }, 600_000);
 
+  it('explains its settings, and refuses bad ones with exit code 2', () => {
+    const help = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts'), '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/HW1_CACHE_PORT +port +\(default 4391\)/);
+    const bad = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, HW1_CACHE_PORT: 'abc' },
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/HW1_CACHE_PORT=abc: expected a port number/);
+    const plan = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/plan.ts'), '--bogus'], { encoding: 'utf8' });
+    expect(plan.status).toBe(2);
+    expect(plan.stderr).toMatch(/unknown argument --bogus/);
+  });
+
   it('completes locally when the server stops mid-way', async () => {
     const dir = await machine();
     const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', TURBO_TELEMETRY_DISABLED: '1', ...remote('t2') };
