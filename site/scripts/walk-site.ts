@@ -24,7 +24,8 @@ export interface Walk {
   problems: string[];
 }
 
-const figureMarks = (page: Page) =>
+/** Each figure of the open page: its charts, the marks each draws (Plot's groups other than axes, grids and labels), and whether every chart is a named, described image. */
+export const figureReport = (page: Page) =>
   page.evaluate(() =>
     [...document.querySelectorAll('figure.figure')].map((f) => {
       const charts = [...f.querySelectorAll('svg[data-scales]')];
@@ -33,7 +34,12 @@ const figureMarks = (page: Page) =>
           .filter((g) => !/axis|grid|label|tip/.test(g.getAttribute('aria-label') ?? ''))
           .reduce((n, g) => n + g.querySelectorAll('path[d]:not([d=""]), circle, rect, text, line').length, 0),
       );
-      return { id: f.id, empty: charts.length === 0 || Math.min(...marks) === 0 };
+      return {
+        id: f.id,
+        charts: charts.length,
+        marks,
+        labelled: charts.every((svg) => svg.getAttribute('role') === 'img' && !!svg.getAttribute('aria-label') && !!svg.getAttribute('aria-describedby')),
+      };
     }),
   );
 
@@ -65,7 +71,7 @@ export async function walkSite(starts: readonly string[], options: { scope?: str
       const response = await page.goto(url, { waitUntil: 'load' });
       if (response?.status() !== 200) problems.push(`${url}: page answered ${response?.status() ?? 'nothing'}`);
       await page.evaluate(() => document.fonts.ready);
-      const figures = await figureMarks(page);
+      const figures = (await figureReport(page)).map((f) => ({ id: f.id, empty: f.charts === 0 || Math.min(...f.marks) === 0 }));
       const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href));
       const main = await page.evaluate(() => (document.querySelector('a.main-report') as HTMLAnchorElement | null)?.href ?? null);
       walk.pages.push({ url, figures: figures.length, emptyFigures: figures.filter((f) => f.empty).map((f) => f.id), mainReport: main });

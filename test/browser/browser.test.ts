@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromiumPath, hasChromium, launchChromium } from '../../site/scripts/chromium.ts';
 import { printReport } from '../../site/scripts/pdf.ts';
 import { type StaticServer, serveDirectory } from '../../site/scripts/static-server.ts';
+import { figureReport } from '../../site/scripts/walk-site.ts';
 import { quickSite, root, tempDir } from '../helpers/helpers.ts';
 
 const available = hasChromium();
@@ -70,23 +71,7 @@ describe.skipIf(!available)(`the quick report in Chromium${available ? '' : ` (s
   it('loads every page with no console error and no failed request, every figure with marks; saves a screenshot', async () => {
     for (const name of pages) {
       const { page, problems } = await open(name);
-      const figures = await page.evaluate(() =>
-        [...document.querySelectorAll('figure.figure')].map((f) => {
-          const charts = [...f.querySelectorAll('svg[data-scales]')];
-          // Marks are Plot's groups other than axes, grids and labels; count what they draw.
-          const marks = charts.map((svg) =>
-            [...svg.querySelectorAll('g[aria-label]')]
-              .filter((g) => !/axis|grid|label|tip/.test(g.getAttribute('aria-label') ?? ''))
-              .reduce((n, g) => n + g.querySelectorAll('path[d]:not([d=""]), circle, rect, text, line').length, 0),
-          );
-          return {
-            id: f.id,
-            charts: charts.length,
-            marks,
-            labelled: charts.every((svg) => svg.getAttribute('role') === 'img' && !!svg.getAttribute('aria-label') && !!svg.getAttribute('aria-describedby')),
-          };
-        }),
-      );
+      const figures = await figureReport(page);
       expect(problems, name).toEqual([]);
       for (const f of figures) {
         expect(f.charts, `${name} ${f.id}`).toBeGreaterThan(0);

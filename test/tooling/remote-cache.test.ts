@@ -8,10 +8,11 @@
  * leaves a run that completes locally. Stage configs cut to seconds.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestSummary, type TaskSummary } from '../../pipeline/src/compare/diff.ts';
 import { root, stageList, tempDir, tinyConfig } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
 import { tinyConfigs, tinyTrainOnTasks } from '../helpers/tiny-configs.ts';
@@ -94,10 +95,10 @@ describe('a remote turbo cache shared between machines', () => {
     const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', TURBO_TELEMETRY_DISABLED: '1', ...env };
     for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT']) delete e[k];
     const r = spawnSync(join(root, 'node_modules/.bin/turbo'), [...args, '--output-logs=full', '--summarize'], { cwd: dir, encoding: 'utf8', env: e });
-    return { status: r.status, out: r.stdout + r.stderr, summary: lastSummary(dir) };
+    return { status: r.status, out: r.stdout + r.stderr, summary: latestSummary(dir)! };
   };
   const data = (dir: string, stage: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'cache/artifacts', stage, 'artifact.json'), 'utf8')).data);
-  const sources = (summary: Summary, prefix = '@hw1/pipeline#stage:') =>
+  const sources = (summary: { tasks: TaskSummary[] }, prefix = '@hw1/pipeline#stage:') =>
     Object.fromEntries(summary.tasks.filter((t) => t.taskId.startsWith(prefix)).map((t) => [t.taskId.slice(prefix.length), t.cache.source ?? t.cache.status]));
 
   let runners: string[];
@@ -217,17 +218,3 @@ describe('a remote turbo cache shared between machines', () => {
     for (const s of ['minimal-ratio', 'optimization-process']) expect(data(dir, s)).toBe(data(runners[stages.indexOf(s) % 2]!, s));
   }, 600_000);
 });
-
-interface Summary {
-  tasks: Array<{ taskId: string; cache: { status: string; source?: string } }>;
-}
-
-/** The newest run summary turbo wrote in `dir` (--summarize). */
-function lastSummary(dir: string): Summary {
-  const runs = join(dir, '.turbo', 'runs');
-  const files = readdirSync(runs)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => join(runs, f));
-  files.sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
-  return JSON.parse(readFileSync(files.at(-1)!, 'utf8')) as Summary;
-}

@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (i >= 150) {
       child.kill();
-      throw new Error(`the cache server did not answer on ${url} within 30 s`);
+      throw new InputError(`the cache server did not answer on ${url} within 30 s; is HW1_CACHE_HOST an address of this machine?`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -42,6 +42,7 @@ export interface Plan {
 
 /** The plan from turbo's dry run in `cwd` (the project root). */
 export function plan(cwd = projectRoot, env: NodeJS.ProcessEnv = process.env): Plan {
+  // Checked as under turbo (which this plans for): a spelled-out HW1_PROFILE=full is refused here too.
   const profile = activeProfile({ ...env, TURBO_HASH: 'plan' });
   const r = spawnSync(join(projectRoot, 'node_modules', '.bin', 'turbo'), ['run', 'report', '--dry=json'], {
     cwd,

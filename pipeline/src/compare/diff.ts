@@ -48,10 +48,10 @@ export interface DiffOptions {
   profile: Profile;
 }
 
-interface TaskSummary {
+export interface TaskSummary {
   taskId: string;
   hash: string;
-  cache: { status: string };
+  cache: { status: string; source?: string };
   execution?: { exitCode?: number | null } | null;
 }
 
@@ -87,7 +87,8 @@ function sideEnv(profile: Profile, extra: NodeJS.ProcessEnv = {}): NodeJS.Proces
   return env;
 }
 
-function latestSummary(dir: string): { tasks: TaskSummary[] } | null {
+/** The newest run summary turbo wrote in `dir` (`--summarize`), or null. */
+export function latestSummary(dir: string): { tasks: TaskSummary[] } | null {
   const runs = join(dir, '.turbo', 'runs');
   if (!existsSync(runs)) return null;
   const files = readdirSync(runs)
