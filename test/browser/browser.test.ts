@@ -15,6 +15,24 @@ import { figureReport } from '../../site/scripts/walk-site.ts';
 import { quickSite, root, tempDir } from '../helpers/helpers.ts';
 
 const available = hasChromium();
+
+/**
+ * A full-page screenshot for people to look at, not something the tests
+ * assert: Chromium sometimes cannot capture a very tall page (the print
+ * version) on a busy machine, so it is tried again, then the first screenful
+ * is kept instead of failing the test.
+ */
+async function saveScreenshot(page: Page, path: string): Promise<void> {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await page.screenshot({ path, fullPage: true });
+      return;
+    } catch (err) {
+      if (!/Unable to capture screenshot/.test((err as Error).message)) throw err;
+    }
+  }
+  await page.screenshot({ path });
+}
 if (!available) console.warn(`browser tests skipped: no Chromium at ${chromiumPath} (apt-get install chromium; .ci/run installs it)`);
 
 const screenshots = join(root, 'test-output/screenshots');
@@ -79,7 +97,7 @@ describe.skipIf(!available)(`the quick report in Chromium${available ? '' : ` (s
         expect(f.labelled, `${name} ${f.id}: every chart is an image with a name and a description`).toBe(true);
       }
       if (name !== 'index.html') expect(figures.length, name).toBeGreaterThan(0);
-      await page.screenshot({ path: join(screenshots, name.replace(/\.html$/, '.png')), fullPage: true });
+      await saveScreenshot(page, join(screenshots, name.replace(/\.html$/, '.png')));
       await page.close();
     }
   });
@@ -92,7 +110,7 @@ describe.skipIf(!available)(`the quick report in Chromium${available ? '' : ` (s
         await page.goto(`${server.url}/${name}`, { waitUntil: 'load' });
         const built = (parseHTML(readFileSync(join(out, name), 'utf8')).document as unknown as Document).querySelectorAll('svg[data-scales]').length;
         expect(await page.locator('svg[data-scales]').count(), name).toBe(built);
-        await page.screenshot({ path: join(screenshots, name.replace(/\.html$/, '.no-js.png')), fullPage: true });
+        await saveScreenshot(page, join(screenshots, name.replace(/\.html$/, '.no-js.png')));
         await page.close();
       }
     } finally {
