@@ -44,8 +44,8 @@ describe('minimal-ratio runs', () => {
     const config = load(editConfig(tiny, { 'phase1.epochs': 20, 'phase2.maxSteps': 3 }));
     const counts: number[] = [];
     for (let i = 1; i <= 4; i++) {
-      const r = runOne(config, { run: i, seed: i }, () => {});
-      expect(r.diverged).toBeNull();
+      const [r] = runOne(config, { members: [{ run: i, seed: i }] }, () => {});
+      expect(r!.diverged).toBeNull();
       counts.push(tf.memory().numTensors);
     }
     expect(new Set(counts).size).toBe(1);
@@ -57,7 +57,7 @@ describe('minimal-ratio runs', () => {
     writeFileSync(join(configDir, 'minimal-ratio.yaml'), editConfig(tiny, { target: 'sinc', activation: 'tanh', hidden: [6, 6] }));
     const r = runCli(['minimal-ratio'], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/run 1\/3: ‖∇L‖ \S+ → \S+ in \d+ steps/);
+    expect(r.stdout).toMatch(/ensemble 1\/1 runs 1–3: \d of 3 runs reached the gradient threshold, minimal ratio \S+ to \S+ \(median \S+\)/);
     const { data, manifest } = readArtifact(
       join(artifacts, 'minimal-ratio/artifact.json'),
       'minimal-ratio',

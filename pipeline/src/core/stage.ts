@@ -45,6 +45,8 @@ export interface JobInfo {
 export interface JobsOptions<R, J> {
   /** The unit of a step in progress lines ("epoch", "batch"). */
   unit: string;
+  /** What one job is called in progress lines: "run" (the default), or "ensemble" when a job trains several runs at once. */
+  noun?: string;
   /** The closing line of a finished run. */
   summary: (result: R) => string;
   /** Steps a finished run actually took, when it can stop early (a target accuracy reached). */

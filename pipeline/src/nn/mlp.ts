@@ -42,7 +42,7 @@ export const tanh: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: Array<t
   };
 });
 
-function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   return activation === 'relu' ? tf.relu(x) : tanh(x);
 }
 

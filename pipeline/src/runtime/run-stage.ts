@@ -115,7 +115,8 @@ async function train(
   const runJobs: StageContext['runJobs'] = (cfg, jobs, info, run) => {
     if (!module.runOne) throw new Error(`stage "${name}" has no runOne to run jobs with`);
     const threads = Math.min(workers, jobs.length);
-    log.info(`${jobs.length} run${jobs.length === 1 ? '' : 's'} on ${threads} worker thread${threads === 1 ? '' : 's'}`);
+    const noun = run.noun ?? 'run';
+    log.info(`${jobs.length} ${noun}${jobs.length === 1 ? '' : 's'} on ${threads} worker thread${threads === 1 ? '' : 's'}`);
     const progress = log.progress(
       jobs.reduce((s, j) => s + info(j).steps, 0),
       run.unit,
@@ -124,7 +125,7 @@ async function train(
     const index = new Map(jobs.map((j, i) => [j, i]));
     const numbered = (j: (typeof jobs)[number]) => {
       const { label, steps } = info(j);
-      return { label: `run ${index.get(j)! + 1}/${jobs.length}${label ? ` ${label}` : ''}`, steps };
+      return { label: `${noun} ${index.get(j)! + 1}/${jobs.length}${label ? ` ${label}` : ''}`, steps };
     };
     return runInPool(cfg, jobs, numbered, module.runOne as never, {
       workers,

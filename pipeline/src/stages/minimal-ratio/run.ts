@@ -5,26 +5,41 @@
  * eigenvalues of the exact Hessian there (the minimal ratio). Many runs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { findCriticalPoint } from '../../analysis/critical-point.ts';
+import { findCriticalPoint, type Objective } from '../../analysis/critical-point.ts';
 import { minimalRatio, symmetricEigenvalues } from '../../analysis/eigen.ts';
 import { mlpObjective64 } from '../../analysis/mlp-float64.ts';
 import { norm } from '../../analysis/vector.ts';
-import { firstNonFinite } from '../../core/divergence.ts';
+import { type Divergence, firstNonFinite } from '../../core/divergence.ts';
 import { createRng, deriveSeed } from '../../core/random.ts';
 import type { StageContext } from '../../core/stage.ts';
+import { median } from '../../core/stats.ts';
 import { targets } from '../../data/targets.ts';
-import { initMlp, mlp } from '../../nn/mlp.ts';
+import { ensembleMlp } from '../../nn/ensemble.ts';
+import { initMlp } from '../../nn/mlp.ts';
 import { layerSizes, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
-import { flattenParams } from '../../nn/params.ts';
-import { trainRegression } from '../../train/regression.ts';
+import { flatValues } from '../../nn/params.ts';
+import { trainRegressionEnsemble } from '../../train/ensemble.ts';
 import type { MinimalRatioConfig, MinimalRatioData, MinimalRatioRun } from './spec.ts';
 
 export { spec } from './spec.ts';
 
-interface Job {
+/** One run of the stage. */
+interface Member {
   run: number;
   seed: number;
 }
+
+/** Runs whose phase 1 is trained together as one batched model; phase 2 then takes them one by one. */
+interface Job {
+  members: Member[];
+}
+
+/**
+ * Runs per ensemble: a fixed number, so which runs share an ensemble depends
+ * on the config alone (a run's numbers do not depend on its companions on
+ * wasm, tested, but a backend is free to round a batched product differently).
+ */
+export const runsPerEnsemble = 10;
 
 const mlpSpec = (config: MinimalRatioConfig): MlpSpec => ({ inputs: 1, outputs: 1, hidden: config.hidden, activation: config.activation });
 
@@ -35,30 +50,55 @@ function trainingData(config: MinimalRatioConfig): { xs: number[]; ys: number[] 
   return { xs, ys: xs.map(targets[config.target].f) };
 }
 
-/** Phase 1 with tfjs (float32 Adam); the parameters it ends at, as float64. */
-function phase1(config: MinimalRatioConfig, seed: number, xs: number[], ys: number[], report: (step: number, metric: string) => void) {
-  const x = tf.tensor2d(xs, [xs.length, 1]);
-  const y = tf.tensor2d(ys, [ys.length, 1]);
-  const initial = initMlp(mlpSpec(config), createRng(seed));
+/** Phase 1 of every member at once with tfjs (float32 Adam); the parameters each ends at, as float64. */
+function phase1(config: MinimalRatioConfig, members: readonly Member[], xs: number[], ys: number[], report: (step: number, metric: string) => void) {
+  const r = members.length;
+  const x = tf.tensor3d(
+    members.flatMap(() => xs),
+    [r, 1, xs.length],
+  );
+  const y = tf.tensor3d(
+    members.flatMap(() => ys),
+    [r, 1, ys.length],
+  );
+  const initial = members.map((m) => initMlp(mlpSpec(config), createRng(m.seed)));
   try {
-    const result = trainRegression((p, input) => mlp(p, input, config.activation), initial, x, y, {
+    const results = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, config.activation), initial, x, y, {
       epochs: config.phase1.epochs,
       learningRate: config.phase1.learningRate,
-      onEpoch: (epoch, loss) => report(epoch, `phase 1 loss ${loss.toExponential(2)}`),
+      onEpoch: (epoch, losses) =>
+        report(epoch, `phase 1, ${r} runs at once, median loss ${median(Array.from(losses).filter(Number.isFinite)).toExponential(2)}`),
     });
-    const flat = flattenParams(result.params);
-    const theta = Float64Array.from(flat.dataSync());
-    tf.dispose([flat, ...result.params]);
-    return { theta, diverged: result.diverged };
+    return results.map((result) => {
+      const theta = Float64Array.from(flatValues(result.params));
+      tf.dispose(result.params);
+      return { theta, diverged: result.diverged };
+    });
   } finally {
-    tf.dispose([x, y, ...initial]);
+    tf.dispose([x, y, ...initial.flat()]);
   }
 }
 
-/** One run: phase 1, phase 2, then the Hessian's eigenvalues at the point reached. */
-export function runOne(config: MinimalRatioConfig, job: Job, report: (step: number, metric: string) => void): MinimalRatioRun {
+/** Every member of the job: phase 1 together, then each member's phase 2 and the Hessian's eigenvalues at the point reached. */
+export function runOne(config: MinimalRatioConfig, job: Job, report: (step: number, metric: string) => void): MinimalRatioRun[] {
   const { xs, ys } = trainingData(config);
   const objective = mlpObjective64(mlpSpec(config), xs, ys);
+  const starts = phase1(config, job.members, xs, ys, report);
+  const epochs = config.phase1.epochs;
+  return job.members.map((member, k) => {
+    const offset = epochs + k * config.phase2.maxSteps;
+    return finish(config, objective, member, starts[k]!, (step, metric) => report(offset + step, `run ${member.run}: ${metric}`));
+  });
+}
+
+/** One run after phase 1: phase 2, then the Hessian's eigenvalues at the point reached. */
+function finish(
+  config: MinimalRatioConfig,
+  objective: Objective,
+  job: Member,
+  start: { theta: Float64Array; diverged: Divergence | null },
+  report: (step: number, metric: string) => void,
+): MinimalRatioRun {
   const empty = {
     phase2Steps: 0,
     phase2AcceptedSteps: 0,
@@ -71,7 +111,6 @@ export function runOne(config: MinimalRatioConfig, job: Job, report: (step: numb
   };
   const base = { run: job.run, seed: job.seed };
 
-  const start = phase1(config, job.seed, xs, ys, report);
   const phase1Loss = objective.loss(start.theta);
   const phase1GradientNorm = norm(objective.gradient(start.theta));
   const phase1Bad = firstNonFinite([phase1Loss, phase1GradientNorm]);
@@ -87,10 +126,9 @@ export function runOne(config: MinimalRatioConfig, job: Job, report: (step: numb
     };
   }
 
-  const epochs = config.phase1.epochs;
   const search = findCriticalPoint(objective, start.theta, {
     ...config.phase2,
-    onStep: (step, gradientNorm) => report(epochs + step, `phase 2 ‖∇L‖ ${gradientNorm.toExponential(2)}`),
+    onStep: (step, gradientNorm) => report(step, `phase 2 ‖∇L‖ ${gradientNorm.toExponential(2)}`),
   });
   const phase2 = { phase1Loss, phase1GradientNorm, phase2Steps: search.steps, phase2AcceptedSteps: search.acceptedSteps, stop: search.stop };
   const h = search.nonFinite ? null : objective.hessian(search.theta);
@@ -114,18 +152,28 @@ export function runOne(config: MinimalRatioConfig, job: Job, report: (step: numb
   };
 }
 
-function summary(run: MinimalRatioRun): string {
-  if (run.diverged) return `DIVERGED in ${run.diverged.phase} at step ${run.diverged.step} (${run.diverged.value})`;
-  return `‖∇L‖ ${run.phase1GradientNorm!.toExponential(2)} → ${run.gradientNorm!.toExponential(2)} in ${run.phase2Steps} steps (${run.stop}), loss ${run.loss!.toExponential(3)}, minimal ratio ${run.minimalRatio!.toFixed(3)}`;
+function summary(runs: MinimalRatioRun[]): string {
+  const reached = runs.filter((r) => r.stop === 'threshold').length;
+  const diverged = runs.filter((r) => r.diverged).length;
+  const ratios = runs.flatMap((r) => (r.minimalRatio === null ? [] : [r.minimalRatio]));
+  const range = ratios.length
+    ? `, minimal ratio ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)} (median ${median(ratios).toFixed(3)})`
+    : '';
+  return `${reached} of ${runs.length} runs reached the gradient threshold${range}${diverged ? `, ${diverged} DIVERGED` : ''}`;
 }
 
 export async function run(config: MinimalRatioConfig, ctx: StageContext): Promise<MinimalRatioData> {
-  const jobs: Job[] = Array.from({ length: config.runs }, (_, i) => ({
+  const members: Member[] = Array.from({ length: config.runs }, (_, i) => ({
     run: i + 1,
     seed: deriveSeed(config.baseSeed, 'run', i + 1),
   }));
-  const steps = config.phase1.epochs + config.phase2.maxSteps;
-  const runs = await ctx.runJobs(config, jobs, () => ({ label: '', steps }), { unit: 'step', summary });
+  const jobs: Job[] = [];
+  for (let i = 0; i < members.length; i += runsPerEnsemble) jobs.push({ members: members.slice(i, i + runsPerEnsemble) });
+  const label = (j: Job) => `runs ${j.members[0]!.run}–${j.members.at(-1)!.run}`;
+  const steps = (j: Job) => config.phase1.epochs + j.members.length * config.phase2.maxSteps;
+  const stepsDone = (runs: MinimalRatioRun[]) => config.phase1.epochs + runs.reduce((s, r) => s + r.phase2Steps, 0);
+  const ensembles = await ctx.runJobs(config, jobs, (j) => ({ label: label(j), steps: steps(j) }), { unit: 'step', summary, stepsDone, noun: 'ensemble' });
+  const runs = ensembles.flat();
   for (const r of runs) {
     if (r.diverged) ctx.log.warn(`run ${r.run} diverged in ${r.diverged.phase} at step ${r.diverged.step}; it is reported, not drawn`);
   }

@@ -6,19 +6,27 @@ import * as tf from '@tensorflow/tfjs';
 import { firstNonFinite } from '../../core/divergence.ts';
 import { createRng, deriveSeed } from '../../core/random.ts';
 import type { StageContext } from '../../core/stage.ts';
+import { median } from '../../core/stats.ts';
 import { grid, type TargetId, targets } from '../../data/targets.ts';
+import { ensembleMlp } from '../../nn/ensemble.ts';
 import { initMlp, mlp } from '../../nn/mlp.ts';
 import { layerTable, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
-import { meanSquaredError, trainRegression } from '../../train/regression.ts';
+import { trainRegressionEnsemble } from '../../train/ensemble.ts';
+import { meanSquaredError } from '../../train/regression.ts';
 import type { FitRun, SimulateFunctionConfig, SimulateFunctionData } from './spec.ts';
 
 export { spec } from './spec.ts';
 
-interface Job {
+/** One run: a model fitted to one function from one seed. */
+interface Member {
   fn: TargetId;
-  model: number;
   seed: number;
-  label: string;
+}
+
+/** Every run of one model, trained together as one batched model (nn/ensemble.ts). */
+interface Job {
+  model: number;
+  members: Member[];
 }
 
 const mlpSpec = (config: SimulateFunctionConfig, model: number): MlpSpec => ({
@@ -28,63 +36,94 @@ const mlpSpec = (config: SimulateFunctionConfig, model: number): MlpSpec => ({
   activation: config.activation,
 });
 
-/** One model fitted to one function from one seed. */
-export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch: number, metric: string) => void): FitRun {
-  const { fn, seed } = job;
-  const target = targets[fn];
-  const model = config.models[job.model]!;
-  // The same training sample for every model of a seed, so models differ only by architecture and init.
+/** A run's training inputs: the same sample for every model of a seed, so models differ only by architecture and init. */
+function trainingInputs(config: SimulateFunctionConfig, { fn, seed }: Member): number[] {
   const dataRng = createRng(deriveSeed(seed, 'data', fn));
-  const xs = Array.from({ length: config.trainingPoints }, () => dataRng.next());
+  return Array.from({ length: config.trainingPoints }, () => dataRng.next());
+}
+
+/** One model fitted to several functions from several seeds, all its runs at once. */
+export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch: number, metric: string) => void): FitRun[] {
+  const model = config.models[job.model]!;
+  const n = config.trainingPoints;
+  const inputs = job.members.map((m) => trainingInputs(config, m));
   const gridX = grid(config.gridPoints);
   const net = (p: readonly tf.Tensor[], x: tf.Tensor2D) => mlp(p, x, config.activation);
-  const x = tf.tensor2d(xs, [xs.length, 1]);
-  const y = tf.tensor2d(xs.map(target.f), [xs.length, 1]);
+  const x = tf.tensor3d(inputs.flat(), [job.members.length, 1, n]);
+  const y = tf.tensor3d(
+    job.members.flatMap((m, i) => inputs[i]!.map(targets[m.fn].f)),
+    [job.members.length, 1, n],
+  );
+  const initial = job.members.map((m) => initMlp(mlpSpec(config, job.model), createRng(deriveSeed(m.seed, 'init', model.name))));
   const gx = tf.tensor2d(gridX, [gridX.length, 1]);
-  const gy = tf.tensor2d(gridX.map(target.f), [gridX.length, 1]);
-  const initial = initMlp(mlpSpec(config, job.model), createRng(deriveSeed(seed, 'init', model.name)));
   try {
-    const result = trainRegression(net, initial, x, y, {
+    const trained = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, config.activation), initial, x, y, {
       epochs: config.epochs,
       learningRate: config.learningRate,
-      onEpoch: (epoch, loss) => report(epoch, `loss ${loss.toExponential(2)}`),
+      onEpoch: (epoch, losses) => report(epoch, `median loss ${medianOfFinite(losses)}`),
     });
-    if (result.diverged) {
-      tf.dispose(result.params);
-      return { seed, losses: result.losses, diverged: result.diverged, finalLoss: null, gridLoss: null, prediction: null };
-    }
-    const finalLoss = meanSquaredError(net, result.params, x, y);
-    const gridLoss = meanSquaredError(net, result.params, gx, gy);
-    const prediction = tf.tidy(() => Array.from(net(result.params, gx).dataSync()));
-    tf.dispose(result.params);
-    const value = firstNonFinite([finalLoss, gridLoss, ...prediction]);
-    if (value) {
-      // The last update itself blew up: the trained model is as unusable as a diverged run.
-      return { seed, losses: result.losses, diverged: { epoch: config.epochs, value }, finalLoss: null, gridLoss: null, prediction: null };
-    }
-    return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };
+    return trained.map((result, i) => {
+      const { fn, seed } = job.members[i]!;
+      const target = targets[fn];
+      try {
+        if (result.diverged) return { seed, losses: result.losses, diverged: result.diverged, finalLoss: null, gridLoss: null, prediction: null };
+        const own = tf.tensor2d(inputs[i]!, [n, 1]);
+        const ownY = tf.tensor2d(inputs[i]!.map(target.f), [n, 1]);
+        const gy = tf.tensor2d(gridX.map(target.f), [gridX.length, 1]);
+        const finalLoss = meanSquaredError(net, result.params, own, ownY);
+        const gridLoss = meanSquaredError(net, result.params, gx, gy);
+        const prediction = tf.tidy(() => Array.from(net(result.params, gx).dataSync()));
+        tf.dispose([own, ownY, gy]);
+        const value = firstNonFinite([finalLoss, gridLoss, ...prediction]);
+        if (value) {
+          // The last update itself blew up: the trained model is as unusable as a diverged run.
+          return { seed, losses: result.losses, diverged: { epoch: config.epochs, value }, finalLoss: null, gridLoss: null, prediction: null };
+        }
+        return { seed, losses: result.losses, diverged: null, finalLoss, gridLoss, prediction };
+      } finally {
+        tf.dispose(result.params);
+      }
+    });
   } finally {
-    tf.dispose([x, y, gx, gy, ...initial]);
+    tf.dispose([x, y, gx, ...initial.flat()]);
   }
 }
 
-function summary(run: FitRun): string {
-  if (run.diverged) return `DIVERGED at epoch ${run.diverged.epoch} (loss ${run.diverged.value})`;
-  return `${run.losses.length} epochs, training loss ${run.finalLoss!.toExponential(3)}, grid loss ${run.gridLoss!.toExponential(3)}`;
+function medianOfFinite(values: Float32Array): string {
+  const finite = Array.from(values).filter(Number.isFinite);
+  return finite.length ? median(finite).toExponential(2) : 'none';
+}
+
+function summary(runs: FitRun[]): string {
+  const fitted = runs.filter((r) => !r.diverged);
+  const diverged = runs.length - fitted.length;
+  if (!fitted.length) return `all ${runs.length} runs DIVERGED`;
+  const losses = fitted.map((r) => r.finalLoss!);
+  const grids = fitted.map((r) => r.gridLoss!);
+  return `${runs.length} runs, ${fitted[0]!.losses.length} epochs, training loss median ${median(losses).toExponential(3)} (${Math.min(...losses).toExponential(2)} to ${Math.max(...losses).toExponential(2)}), grid loss median ${median(grids).toExponential(3)}${diverged ? `, ${diverged} DIVERGED` : ''}`;
 }
 
 export async function run(config: SimulateFunctionConfig, ctx: StageContext): Promise<SimulateFunctionData> {
-  const jobs: Job[] = [];
+  const members = config.functions.flatMap((fn) => config.seeds.map((seed) => ({ fn, seed })));
+  const jobs: Job[] = config.models.map((_, m) => ({ model: m, members }));
+  const ensembles = await ctx.runJobs(
+    config,
+    jobs,
+    (j) => ({
+      label: `${config.models[j.model]!.name} (${j.members.length} runs: ${config.functions.join(', ')} × ${config.seeds.length} seeds)`,
+      steps: config.epochs,
+    }),
+    { unit: 'epoch', summary, noun: 'ensemble' },
+  );
+  const runOf = (fn: TargetId, m: number, seed: number): FitRun => ensembles[m]![members.findIndex((x) => x.fn === fn && x.seed === seed)]!;
   for (const fn of config.functions) {
     config.models.forEach((model, m) => {
-      for (const seed of config.seeds) jobs.push({ fn, model: m, seed, label: `${fn} · ${model.name} · seed ${seed}` });
+      for (const seed of config.seeds) {
+        const r = runOf(fn, m, seed);
+        if (r.diverged) ctx.log.warn(`${fn} · ${model.name} · seed ${seed} diverged at epoch ${r.diverged.epoch}; it is reported, not drawn`);
+      }
     });
   }
-  const runs = await ctx.runJobs(config, jobs, (j) => ({ label: j.label, steps: config.epochs }), { unit: 'epoch', summary });
-  runs.forEach((r, i) => {
-    const j = jobs[i]!;
-    if (r.diverged) ctx.log.warn(`${j.fn} · ${config.models[j.model]!.name} · seed ${j.seed} diverged at epoch ${r.diverged.epoch}; it is reported, not drawn`);
-  });
 
   const gridX = grid(config.gridPoints);
   const functions = config.functions.map((id) => {
@@ -96,7 +135,7 @@ export async function run(config: SimulateFunctionConfig, ctx: StageContext): Pr
       grid: { x: gridX, y: gridX.map(target.f) },
       results: config.models.map((model, m) => ({
         model: model.name,
-        runs: jobs.flatMap((j, i) => (j.fn === id && j.model === m ? [runs[i]!] : [])),
+        runs: config.seeds.map((seed) => runOf(id, m, seed)),
       })),
     };
   });
