@@ -1,14 +1,16 @@
 /**
  * A stage under faults: a full disk, an artifacts directory that is a file,
- * two runs of one stage at once, and more worker threads asked for than there
- * are runs. Each one ends in a message and an exit code, and nothing that was
+ * two runs of one stage at once, more worker threads asked for than there
+ * are runs, and a stage that must wait for a core another process holds. Each one ends in a message and an exit code, and nothing that was
  * there before is lost (docs/reliability.md lists them all).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spec } from '../../pipeline/src/stages/minimal-ratio/spec.ts';
+import { spec as simulateFunction } from '../../pipeline/src/stages/simulate-function/spec.ts';
 import { readStageArtifact, root, runCli, runStageWith, tempDir, tinyConfig } from '../helpers/helpers.ts';
 
 /** Seconds of work: a few runs of the minimal-ratio network. */
@@ -92,8 +94,36 @@ describe('two runs of one stage at once', () => {
 
 describe('worker threads', () => {
   it('says how many threads actually run, whatever HW1_WORKERS asks for', () => {
-    const { run } = runStageWith('minimal-ratio', tiny, { HW1_WORKERS: '1000' });
-    expect(run.stdout).toMatch(/2 runs on 2 worker threads/);
+    // Four models: four ensembles, so four threads at most.
+    const { run } = runStageWith('simulate-function', tinyConfig('simulate-function', { seeds: [1], epochs: 5 }), { HW1_WORKERS: '1000' });
+    expect(run.stdout).toMatch(/4 ensembles on 4 worker threads/);
     expect(run.stdout).not.toMatch(/1000/);
+  });
+});
+
+describe('stages side by side share the cores', () => {
+  it('waits for a core another process holds, says so, and then runs every job', () => {
+    const cores = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
+    // Another "stage" holds the only core for two seconds.
+    const coresModule = pathToFileURL(join(root, 'pipeline/src/runtime/cores.ts')).href;
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { tryAcquireCore } from ${JSON.stringify(coresModule)}; const c = tryAcquireCore(); if (!c) process.exit(3); console.log('held'); setTimeout(() => c.release(), 2000);`,
+      ],
+      { env: { ...process.env, ...cores }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const held = spawnSync(process.execPath, [
+      '-e',
+      `for (let i = 0; i < 100 && !require('fs').existsSync(${JSON.stringify(join(cores.HW1_CORES_DIR, 'core-0.lock'))}); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);`,
+    ]);
+    expect(held.status).toBe(0);
+    const { run, artifacts } = runStageWith('simulate-function', tinyConfig('simulate-function', { seeds: [1], epochs: 5 }), { ...cores, HW1_WORKERS: '2' });
+    expect(run.stdout).toMatch(/waiting for a free core: all 1 are training other runs/);
+    expect(run.stdout.match(/waiting for a free core/g)).toHaveLength(1);
+    expect(readStageArtifact(artifacts, simulateFunction).data.functions[0]!.results).toHaveLength(4);
+    holder.kill();
   });
 });

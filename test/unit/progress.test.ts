@@ -75,3 +75,31 @@ describe('progress output', () => {
     expect(c.text().trimEnd().split('\n').pop()).toBe('[demo] rest: done  (1 min 0 s in all)');
   });
 });
+
+describe('an honest ETA', () => {
+  it('is withheld until the rate means something, and waiting for a core does not count as work', () => {
+    const c = capture(false);
+    const p = c.log.progress(1000, 'epoch');
+    // Waiting 60 s for a core before the first run starts: not part of the rate.
+    c.tick(60);
+    const run = p.start('a', 500);
+    c.tick(1);
+    run.update(5, '');
+    c.tick(5);
+    run.update(100, '');
+    const lines = c.text().trimEnd().split('\n');
+    // At 1 s and 5 epochs nothing is known yet; later, 100 epochs in 6 s of training: 900 left, 54 s.
+    expect(lines[0]).toBe('[demo]   1% a  epoch 5/500    5.0 epoch/s  ETA after warm-up');
+    expect(lines.at(-1)).toBe('[demo]  10% a  epoch 100/500    17 epoch/s  ETA 54 s');
+  });
+
+  it('says "after warm-up" rather than an absurd figure after a first slow step', () => {
+    const c = capture(true);
+    const p = c.log.progress(60_000, 'epoch');
+    const run = p.start('first', 6000);
+    c.tick(2);
+    run.update(1, 'loss 1');
+    expect(c.text()).toContain('ETA after warm-up');
+    expect(c.text()).not.toMatch(/ETA \d+h/);
+  });
+});

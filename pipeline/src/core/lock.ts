@@ -107,6 +107,11 @@ function held(file: string): Lock {
   return { release };
 }
 
+/** Takes the lock now if no live process holds it; null if one does. */
+export function tryAcquireLock(file: string): Lock | null {
+  return tryLock(file) ? null : held(file);
+}
+
 /** Takes the lock or throws LockedError with `what` and the holder's pid. */
 export function acquireLock(file: string, what: string): Lock {
   const holder = tryLock(file);

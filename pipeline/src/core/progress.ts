@@ -66,20 +66,32 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
       const active = new Map<object, number>(); // run → its current step
       let lastPrint = now();
       let lastDraw = -Infinity;
+      // Time with at least one run training: waiting for a core (runtime/cores.ts) is not progress.
+      let busy = 0;
+      let busySince: number | null = null;
+      const busyTime = (): number => busy + (busySince === null ? 0 : now() - busySince);
       const done = (): number => finished + [...active.values()].reduce((a, b) => a + b, 0);
-      const eta = (): number => {
-        const elapsed = now() - t0;
-        return done() > 0 ? ((totalSteps - done()) * elapsed) / done() : NaN;
+      // Seconds left at the rate so far; null until the rate means something (a first epoch includes start-up).
+      const eta = (): number | null => {
+        const d = done();
+        const t = busyTime();
+        if (d <= 0 || t < 3 || d < totalSteps * 0.02) return null;
+        return ((totalSteps - d) * t) / d;
+      };
+      const etaText = (): string => {
+        const left = eta();
+        return left === null ? 'ETA after warm-up' : `ETA ${duration(left)}`;
       };
       const status = (label: string, step: number, steps: number, metric: string): string => {
-        const elapsed = now() - t0;
+        const elapsed = busyTime();
         const rate = elapsed > 0 ? done() / elapsed : 0;
         const pct = ((100 * done()) / totalSteps).toFixed(0).padStart(3);
-        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(rate < 10 ? 1 : 0)} ${unit}/s  ETA ${duration(eta())}`;
+        return `${pct}% ${label}  ${unit} ${step}/${steps}  ${metric}  ${rate.toFixed(rate < 10 ? 1 : 0)} ${unit}/s  ${etaText()}`;
       };
       return {
         start(label, steps) {
           const run = {};
+          if (active.size === 0) busySince = now();
           active.set(run, 0);
           return {
             update(step, metric) {
@@ -97,10 +109,14 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
             },
             end(summary, stepsDone) {
               active.delete(run);
+              if (active.size === 0 && busySince !== null) {
+                busy += now() - busySince;
+                busySince = null;
+              }
               const did = stepsDone === undefined ? steps : Math.max(0, Math.min(steps, stepsDone));
               totalSteps -= steps - did;
               finished += did;
-              const left = finished >= totalSteps ? `${duration(now() - t0)} in all` : `ETA ${duration(eta())}`;
+              const left = finished >= totalSteps ? `${duration(now() - t0)} in all` : etaText();
               line(`${label}: ${summary}  (${left})`);
             },
           };

@@ -134,6 +134,7 @@ async function train(
       progress,
       summary: run.summary as (r: unknown) => string,
       stepsDone: run.stepsDone as ((r: unknown, j: unknown) => number) | undefined,
+      waiting: (message) => log.info(message),
     });
   };
   const data = await module.run(config, { profile, backend, log, datasets, runJobs });

@@ -1,0 +1,94 @@
+/**
+ * Core slots shared by every stage on the machine (runtime/cores.ts): at most
+ * HW1_CORES runs train at once across processes, a process never takes the
+ * same slot twice, a slot held by a live process is waited for, and one left
+ * by a dead process is taken over.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { acquireCore, coreCount, tryAcquireCore } from '../../pipeline/src/runtime/cores.ts';
+import { tempDir } from '../helpers/helpers.ts';
+
+const coresModule = pathToFileURL(join(import.meta.dirname, '../../pipeline/src/runtime/cores.ts')).href;
+
+/** A process that takes a core and holds it until `until` exists (at most two minutes); resolves once it holds it. */
+function holder(env: NodeJS.ProcessEnv, until: string): Promise<{ done: Promise<number | null>; pid: number }> {
+  const script = `
+    import { existsSync } from 'node:fs';
+    import { tryAcquireCore } from ${JSON.stringify(coresModule)};
+    const core = tryAcquireCore();
+    console.log(core ? 'held ' + core.slot : 'none');
+    for (let i = 0; i < 1200 && !existsSync(${JSON.stringify(until)}); i++) await new Promise((r) => setTimeout(r, 100));
+    core?.release();
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const done = new Promise<number | null>((r) => child.on('close', r));
+    child.stdout.once('data', (chunk: Buffer) =>
+      chunk.toString().startsWith('held') ? resolve({ done, pid: child.pid! }) : reject(new Error(chunk.toString())),
+    );
+  });
+}
+
+describe('core slots', () => {
+  it('reads HW1_CORES and refuses nonsense', () => {
+    expect(coreCount({ HW1_CORES: '3' })).toBe(3);
+    expect(coreCount({})).toBeGreaterThan(0);
+    expect(() => coreCount({ HW1_CORES: '0' })).toThrow(/HW1_CORES="0" is not a positive integer/);
+    expect(() => coreCount({ HW1_CORES: 'all' })).toThrow(/HW1_CORES="all"/);
+  });
+
+  it('hands out each slot once in a process, and again after it is released', () => {
+    const env = { HW1_CORES: '2', HW1_CORES_DIR: tempDir() };
+    const a = tryAcquireCore(env)!;
+    const b = tryAcquireCore(env)!;
+    expect([a.slot, b.slot].sort()).toEqual([0, 1]);
+    expect(tryAcquireCore(env)).toBeNull();
+    a.release();
+    const c = tryAcquireCore(env)!;
+    expect(c.slot).toBe(a.slot);
+    b.release();
+    c.release();
+  });
+
+  it('waits for a core another process holds, and takes it when that process lets go', async () => {
+    const env = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
+    const go = join(tempDir(), 'go');
+    const other = await holder(env, go);
+    expect(tryAcquireCore(env)).toBeNull();
+    let waited = false;
+    setTimeout(() => {
+      import('node:fs').then((fs) => fs.writeFileSync(go, ''));
+    }, 500);
+    const core = await acquireCore({ env, waiting: () => (waited = true) });
+    expect(waited).toBe(true);
+    expect(core!.slot).toBe(0);
+    core!.release();
+    expect(await other.done).toBe(0);
+  });
+
+  it('takes over a slot whose process was killed', async () => {
+    const env = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
+    const other = await holder(env, join(tempDir(), 'never'));
+    expect(tryAcquireCore(env)).toBeNull();
+    process.kill(other.pid, 'SIGKILL');
+    await other.done;
+    expect(existsSync(join(env.HW1_CORES_DIR, 'core-0.lock'))).toBe(true);
+    const core = tryAcquireCore(env)!;
+    expect(core.slot).toBe(0);
+    core.release();
+  });
+
+  it('gives up waiting when told to', async () => {
+    const env = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
+    const go = join(tempDir(), 'go');
+    const other = await holder(env, go);
+    let polls = 0;
+    expect(await acquireCore({ env, cancelled: () => ++polls > 2 })).toBeNull();
+    import('node:fs').then((fs) => fs.writeFileSync(go, ''));
+    await other.done;
+  });
+});
