@@ -127,6 +127,40 @@ describe('wasm training kernels against the cpu backend', () => {
       }
     });
   }
+  // 2-D and batched, every transpose combination, broadcast batches: the operand is transposed before XNNPACK multiplies.
+  const matMulCases: Array<[number[], number[]]> = [
+    [
+      [7, 5],
+      [5, 3],
+    ],
+    [
+      [4, 7, 5],
+      [4, 5, 3],
+    ],
+    [
+      [4, 7, 5],
+      [1, 5, 3],
+    ],
+    [
+      [2, 3, 7, 5],
+      [2, 3, 5, 3],
+    ],
+  ];
+  it('BatchMatMul with transposed operands, 2-D and batched', async () => {
+    for (const [aShape, bShape] of matMulCases) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const swap = (shape: number[], t: boolean) => (t ? [...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!] : shape);
+          const a = normals(rng, aShape);
+          const b = normals(rng, bShape);
+          const out = await onWasmAndCpu(() =>
+            runKernel('BatchMatMul', { a: [a, swap(aShape, transposeA)], b: [b, swap(bShape, transposeB)] }, { transposeA, transposeB }),
+          );
+          expect(relativeError(out.wasm, out.cpu), `${aShape}·${bShape} transposeA ${transposeA} transposeB ${transposeB}`).toBeLessThan(tolerance);
+        }
+      }
+    }
+  });
 });
 
 interface Cnn {
