@@ -19,9 +19,13 @@ describe('npm run bench', () => {
     expect(names[0]).toBe('mlp 784-128-10 (batch 128)');
     expect(names.filter((n: string) => n.startsWith('cnn-'))).toHaveLength(3);
     expect(names.filter((n: string) => n.startsWith('fit '))).toHaveLength(4);
+    expect(names.filter((n: string) => / fits /.test(n))).toHaveLength(4);
+    expect(names).toContain('100 minimal-ratio nets');
     for (const c of doc.cases) {
       expect(c.ours).toBeGreaterThan(0);
       expect(c.peer).toBeNull();
+      if (c.unit === 'run-steps/s') expect(c.oursOneAtATime).toBeGreaterThan(0);
+      else expect(c.oursOneAtATime).toBeNull();
     }
   });
 
@@ -34,10 +38,27 @@ describe('npm run bench', () => {
     expect(unknown.stderr).toMatch(/^error: unknown option --fast; see --help\n$/);
   });
 
+  it('profiles a case kernel by kernel with --profile, and refuses options that do not go together', () => {
+    const r = spawnSync(process.execPath, [bench, '--profile', '--only', 'fit shallow', '--steps', '2'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^fit shallow \(256 points\): [\d.]+ ms per step \(\d+ kernels; [\d.]+ ms in kernels under the profiler\)$/m);
+    expect(r.stdout).toMatch(/^kernel +ms\/step +share +calls\/step$/m);
+    expect(r.stdout).toMatch(/^BatchMatMul \[256,1\] \[1,192\] +[\d.]+ +\d+% +1$/m);
+    const none = spawnSync(process.execPath, [bench, '--profile', '--only', 'nothing like it'], { encoding: 'utf8' });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/no bench case name contains "nothing like it"; cases: mlp 784-128-10/);
+    const stray = spawnSync(process.execPath, [bench, '--only', 'cnn'], { encoding: 'utf8' });
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toMatch(/--only and --steps go with --profile/);
+  });
+
   it.runIf(python)('has PyTorch train models with exactly our parameter counts', () => {
     const cases = benchCases();
     const results = runPeer(python!, cases, 0.05, [1]);
     expect(results.map((r) => r.parameters)).toEqual(cases.map((c) => c.parameters));
     for (const r of results) expect(r.threads['1']).toBeGreaterThan(0);
+    cases.forEach((c, i) => {
+      if (c.kind === 'ensemble') expect(results[i]!.oneAtATime!['1']).toBeGreaterThan(0);
+    });
   });
 });

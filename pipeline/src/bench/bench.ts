@@ -3,21 +3,27 @@
  * next to PyTorch on the same machine when python3 with torch is importable
  * (peer.py trains the same models). Cases: the MNIST MLP 784-128-10 (batch 128, Adam), each CNN
  * of train-on-tasks (batch 64, Adam, MNIST shape), and full-batch function
- * fitting with each model of simulate-function (256 points, Adam).
+ * fitting with each model of simulate-function (256 points, Adam); and the
+ * ensembles the stages train (nn/ensemble.ts): the 15 fits of one
+ * simulate-function model, and minimal-ratio's 100 phase-1 networks, each
+ * against PyTorch one run after another and batched (torch.bmm).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadStageConfig } from '../core/config.ts';
+import { UsageError } from '../core/errors.ts';
 import { sourceRoot } from '../core/paths.ts';
 import { createRng } from '../core/random.ts';
 import type { BackendInfo } from '../core/stage.ts';
 import { cnn, initCnn } from '../nn/cnn.ts';
 import { type CnnSpec, cnnParameterCount } from '../nn/cnn-shape.ts';
+import { ensembleMeanSquaredError, ensembleMlp, stackMlps } from '../nn/ensemble.ts';
 import { initMlp, mlp } from '../nn/mlp.ts';
-import { type MlpSpec, parameterCount } from '../nn/mlp-shape.ts';
+import { type Activation, type MlpSpec, parameterCount } from '../nn/mlp-shape.ts';
 import { selectBackend } from '../runtime/backend.ts';
+import { spec as minimalRatio } from '../stages/minimal-ratio/spec.ts';
 import { spec as simulateFunction } from '../stages/simulate-function/spec.ts';
 import { spec as trainOnTasks } from '../stages/train-on-tasks/spec.ts';
 
@@ -35,22 +41,40 @@ export type BenchCase =
       learningRate: number;
       parameters: number;
     }
-  | { name: string; kind: 'fit'; hidden: number[]; points: number; learningRate: number; parameters: number };
+  | { name: string; kind: 'fit'; hidden: number[]; activation?: Activation; points: number; learningRate: number; parameters: number }
+  | {
+      name: string;
+      /** R independent full-batch fits of one MLP, each on its own data, trained together. */
+      kind: 'ensemble';
+      hidden: number[];
+      activation: Activation;
+      points: number;
+      runs: number;
+      learningRate: number;
+      /** Of one run. */
+      parameters: number;
+    };
 
 export interface CaseResult {
   name: string;
-  /** "samples/s" for mini-batch cases, "steps/s" for full-batch fitting. */
-  unit: 'samples/s' | 'steps/s';
+  /** "samples/s" for mini-batch cases, "steps/s" for full-batch fitting, "run-steps/s" (runs × steps) for ensembles. */
+  unit: 'samples/s' | 'steps/s' | 'run-steps/s';
   parameters: number;
   ours: number;
-  peer: { threads: Record<string, number> } | null;
-  /** ours / the peer's best thread count. */
+  /** Ensembles: our same runs trained one after another (run-steps/s). */
+  oursOneAtATime: number | null;
+  /** The peer's rate per thread count; for ensembles, batched (torch.bmm), with `oneAtATime` the runs one after another. */
+  peer: { threads: Record<string, number>; oneAtATime?: Record<string, number> } | null;
+  /** ours / the peer's best thread count (for ensembles: its batched version). */
   ratio: number | null;
+  /** Ensembles: ours / the peer's runs one after another, at its best thread count. */
+  ratioOneAtATime: number | null;
 }
 
 export function benchCases(): BenchCase[] {
   const tasks = loadStageConfig(trainOnTasks, 'full').config;
   const fit = loadStageConfig(simulateFunction, 'full').config;
+  const ratio = loadStageConfig(minimalRatio, 'full').config;
   const mlpSpec: MlpSpec = { inputs: 784, hidden: [128], outputs: 10, activation: 'relu' };
   return [
     {
@@ -77,6 +101,28 @@ export function benchCases(): BenchCase[] {
         parameters: parameterCount({ inputs: 1, hidden: m.hidden, outputs: 1, activation: 'relu' }),
       }),
     ),
+    ...fit.models.map(
+      (m): BenchCase => ({
+        name: `${fit.functions.length * fit.seeds.length} fits ${m.name}`,
+        kind: 'ensemble',
+        hidden: m.hidden,
+        activation: fit.activation,
+        points: fit.trainingPoints,
+        runs: fit.functions.length * fit.seeds.length,
+        learningRate: fit.learningRate,
+        parameters: parameterCount({ inputs: 1, hidden: m.hidden, outputs: 1, activation: fit.activation }),
+      }),
+    ),
+    {
+      name: `${ratio.runs} minimal-ratio nets`,
+      kind: 'ensemble',
+      hidden: ratio.hidden,
+      activation: ratio.activation,
+      points: ratio.trainingPoints,
+      runs: ratio.runs,
+      learningRate: ratio.phase1.learningRate,
+      parameters: parameterCount({ inputs: 1, hidden: ratio.hidden, outputs: 1, activation: ratio.activation }),
+    },
   ];
 }
 
@@ -116,12 +162,24 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
     y = labels(c.batch, c.classes);
     loss = (p) => tf.losses.softmaxCrossEntropy(y, cnn(spec, p, x as tf.Tensor4D)) as tf.Scalar;
     perStep = c.batch;
-  } else {
-    params = initMlp({ inputs: 1, hidden: c.hidden, outputs: 1, activation: 'relu' }, rng);
+  } else if (c.kind === 'fit') {
+    const act = c.activation ?? 'relu';
+    params = initMlp({ inputs: 1, hidden: c.hidden, outputs: 1, activation: act }, rng);
     x = random([c.points, 1]);
     y = tf.sin(tf.mul(x, 15));
-    loss = (p) => tf.mean(tf.squaredDifference(mlp(p, x as tf.Tensor2D, 'relu'), y)) as tf.Scalar;
+    loss = (p) => tf.mean(tf.squaredDifference(mlp(p, x as tf.Tensor2D, act), y)) as tf.Scalar;
     perStep = 1;
+  } else {
+    const spec: MlpSpec = { inputs: 1, hidden: c.hidden, outputs: 1, activation: c.activation };
+    const members = Array.from({ length: c.runs }, () => initMlp(spec, rng));
+    params = stackMlps(members);
+    tf.dispose(members.flat());
+    // Each run on its own inputs, as the stages' runs are.
+    x = random([c.runs, 1, c.points]);
+    y = tf.sin(tf.mul(x, 15));
+    const act = c.activation;
+    loss = (p) => tf.sum(ensembleMeanSquaredError(ensembleMlp(p, x as tf.Tensor3D, act), y as tf.Tensor3D)) as tf.Scalar;
+    perStep = c.runs;
   }
   const vars = params.map((p) => tf.variable(p));
   tf.dispose(params);
@@ -135,6 +193,11 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
     },
     perStep,
   };
+}
+
+/** The same runs one after another: one run's steps per second is the rate in run-steps per second. */
+function oneAtATime(c: Extract<BenchCase, { kind: 'ensemble' }>): BenchCase {
+  return { name: c.name, kind: 'fit', hidden: c.hidden, activation: c.activation, points: c.points, learningRate: c.learningRate, parameters: c.parameters };
 }
 
 function measure(c: BenchCase, seconds: number): number {
@@ -154,6 +217,78 @@ function measure(c: BenchCase, seconds: number): number {
   }
 }
 
+export interface KernelShare {
+  kernel: string;
+  /** Milliseconds per training step. */
+  ms: number;
+  calls: number;
+}
+
+/**
+ * Where a training step's time goes: tfjs's profiler over `steps` steps,
+ * kernels summed by name and by name with input shapes, per step. The
+ * profiler's own timing inflates small kernels; `wallMs` is measured without it.
+ */
+export async function profileCase(
+  c: BenchCase,
+  steps: number,
+): Promise<{ wallMs: number; kernelMs: number; kernels: number; byName: KernelShare[]; byShape: KernelShare[] }> {
+  const t = trainer(c);
+  try {
+    for (let i = 0; i < 5; i++) t.step();
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) t.step();
+    const wallMs = (performance.now() - start) / steps;
+    const info = await tf.profile(() => {
+      for (let i = 0; i < steps; i++) t.step();
+    });
+    const sum = (key: (k: (typeof info.kernels)[number]) => string): KernelShare[] => {
+      const totals = new Map<string, KernelShare>();
+      for (const k of info.kernels) {
+        const name = key(k);
+        const entry = totals.get(name) ?? { kernel: name, ms: 0, calls: 0 };
+        entry.ms += Number(k.kernelTimeMs) / steps;
+        entry.calls += 1 / steps;
+        totals.set(name, entry);
+      }
+      return [...totals.values()].sort((a, b) => b.ms - a.ms);
+    };
+    const byName = sum((k) => k.name);
+    return {
+      wallMs,
+      kernelMs: byName.reduce((s, k) => s + k.ms, 0),
+      kernels: info.kernels.length / steps,
+      byName,
+      byShape: sum((k) => `${k.name} ${k.inputShapes.map((shape) => `[${shape?.join(',') ?? ''}]`).join(' ')}`),
+    };
+  } finally {
+    t.dispose();
+  }
+}
+
+/** `npm run bench -- --profile`: the kernel profile of every case whose name contains `only`. */
+export async function profile(only: string | null, steps: number): Promise<void> {
+  const backend = await selectBackend();
+  process.stdout.write(`backend ${backend.name}: ${backend.detail}\n`);
+  const cases = benchCases().filter((c) => only === null || c.name.includes(only));
+  if (!cases.length)
+    throw new UsageError(
+      `no bench case name contains "${only}"; cases: ${benchCases()
+        .map((c) => c.name)
+        .join('; ')}`,
+    );
+  for (const c of cases) {
+    const p = await profileCase(c, steps);
+    process.stdout.write(
+      `\n${c.name}: ${p.wallMs.toFixed(2)} ms per step (${p.kernels.toFixed(0)} kernels; ${p.kernelMs.toFixed(2)} ms in kernels under the profiler)\n`,
+    );
+    const rows = (list: KernelShare[]) =>
+      list.slice(0, 8).map((k) => [k.kernel, k.ms.toFixed(3), `${((100 * k.ms) / p.kernelMs).toFixed(0)}%`, k.calls.toFixed(0)]);
+    process.stdout.write(`${table([['kernel', 'ms/step', 'share', 'calls/step'], ...rows(p.byName)])}\n\n`);
+    process.stdout.write(`${table([['kernel and input shapes', 'ms/step', 'share', 'calls/step'], ...rows(p.byShape)])}\n`);
+  }
+}
+
 /** The first python3 that can import torch, or null. */
 export function findPython(): string | null {
   for (const python of ['python3', '/usr/bin/python3']) {
@@ -166,6 +301,8 @@ export function findPython(): string | null {
 export interface PeerResult {
   parameters: number;
   threads: Record<string, number>;
+  /** Ensemble cases: the runs one after another. */
+  oneAtATime?: Record<string, number>;
 }
 
 export function runPeer(python: string, cases: BenchCase[], seconds: number, threads: number[]): PeerResult[] {
@@ -213,6 +350,12 @@ export async function bench({ json, seconds, peer: withPeer }: BenchOptions): Pr
     log(`  ours      ${c.name}: ${rate.toFixed(0)}`);
     return rate;
   });
+  const oursOneAtATime = cases.map((c) => {
+    if (c.kind !== 'ensemble') return null;
+    const rate = measure(oneAtATime(c), seconds);
+    log(`  ours      ${c.name}, one at a time: ${rate.toFixed(0)}`);
+    return rate;
+  });
 
   const python = withPeer ? findPython() : null;
   const threads = [...new Set([1, cpus().length])];
@@ -227,13 +370,16 @@ export async function bench({ json, seconds, peer: withPeer }: BenchOptions): Pr
   const results: CaseResult[] = cases.map((c, i) => {
     const p = peer?.[i] ?? null;
     const best = p ? Math.max(...Object.values(p.threads)) : null;
+    const bestOneAtATime = p?.oneAtATime ? Math.max(...Object.values(p.oneAtATime)) : null;
     return {
       name: c.name,
-      unit: c.kind === 'fit' ? 'steps/s' : 'samples/s',
+      unit: c.kind === 'fit' ? 'steps/s' : c.kind === 'ensemble' ? 'run-steps/s' : 'samples/s',
       parameters: c.parameters,
       ours: ours[i]!,
-      peer: p ? { threads: p.threads } : null,
+      oursOneAtATime: oursOneAtATime[i]!,
+      peer: p ? { threads: p.threads, ...(p.oneAtATime ? { oneAtATime: p.oneAtATime } : {}) } : null,
       ratio: best ? ours[i]! / best : null,
+      ratioOneAtATime: bestOneAtATime ? ours[i]! / bestOneAtATime : null,
     };
   });
 
@@ -247,17 +393,28 @@ export async function bench({ json, seconds, peer: withPeer }: BenchOptions): Pr
     'unit',
     'params',
     `ours (${backend.name})`,
+    'ours 1 by 1',
     ...(peer ? threads.map((t) => `PyTorch ${t}T`) : []),
-    ...(peer ? ['ours / PyTorch'] : []),
+    ...(peer ? threads.map((t) => `PyTorch 1 by 1 ${t}T`) : []),
+    ...(peer ? ['ours / PyTorch', 'ours / PyTorch 1 by 1'] : []),
   ];
+  const cell = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '' : v.toFixed(digits));
   const rows = results.map((r) => [
     r.name,
     r.unit,
     String(r.parameters),
     r.ours.toFixed(0),
-    ...(peer ? threads.map((t) => r.peer!.threads[String(t)]!.toFixed(0)) : []),
-    ...(peer ? [r.ratio!.toFixed(2)] : []),
+    cell(r.oursOneAtATime),
+    ...(peer ? threads.map((t) => cell(r.peer!.threads[String(t)])) : []),
+    ...(peer ? threads.map((t) => cell(r.peer!.oneAtATime?.[String(t)])) : []),
+    ...(peer ? [cell(r.ratio, 2), cell(r.ratioOneAtATime, 2)] : []),
   ]);
   process.stdout.write(`\n${table([header, ...rows])}\n`);
-  if (peer) process.stdout.write(`\nours / PyTorch compares with PyTorch's faster thread count.\n`);
+  process.stdout.write(
+    `\nEnsemble rows: "ours" trains the runs together as one batched model, "1 by 1" the same runs one after another (run-steps/s = runs × steps per second).\n`,
+  );
+  if (peer)
+    process.stdout.write(
+      `ours / PyTorch compares with PyTorch's faster thread count; for ensembles, with PyTorch batched (torch.bmm) and one after another.\n`,
+    );
 }

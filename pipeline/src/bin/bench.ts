@@ -1,20 +1,30 @@
 /** `npm run bench`: the command line of bench/bench.ts. */
-import { bench } from '../bench/bench.ts';
+import { bench, profile } from '../bench/bench.ts';
 import { runMain, UsageError } from '../core/errors.ts';
 
 const help = `Usage: npm run bench [-- --json] [-- --seconds N] [-- --no-peer]
+       npm run bench -- --profile [--only TEXT] [--steps N]
 
 Training throughput of the report's models on the active backend
 (HW1_BACKEND chooses one): the MNIST MLP 784-128-10 (batch 128, Adam), each
-CNN of train-on-tasks (batch 64) and full-batch function fitting with each
-model of simulate-function (steps per second). Where python3 can import torch
-(apt-get install python3-torch), the same models train in PyTorch in the same
-run, at 1 thread and at one thread per core, and the table shows ours / PyTorch.
+CNN of train-on-tasks (batch 64), full-batch function fitting with each
+model of simulate-function (steps per second), and the ensembles the stages
+train as one batched model: the 15 fits of each simulate-function model and
+minimal-ratio's 100 networks (run-steps per second, also measured one run
+after another). Where python3 can import torch (apt-get install
+python3-torch), the same models train in PyTorch in the same run, at 1 thread
+and at one thread per core (ensembles batched with torch.baddbmm and one
+after another), and the table shows ours / PyTorch.
 
 Options:
   --json       one JSON document on stdout (progress goes to stderr)
   --seconds N  seconds of measurement per case and side (default 3)
   --no-peer    skip PyTorch
+  --profile    instead of throughput: where a training step's time goes,
+               kernel by kernel (tfjs's profiler), for every case
+  --only TEXT  with --profile: only the cases whose name contains TEXT
+               (e.g. --only cnn-4conv)
+  --steps N    with --profile: training steps profiled (default 20)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,17 +33,30 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let seconds = 3;
+  let steps = 20;
+  let only: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--seconds') {
       const v = argv[++i];
       seconds = Number(v);
       if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--seconds expects a positive number, got ${v ?? 'nothing'}`);
-    } else if (a !== '--json' && a !== '--no-peer') {
+    } else if (a === '--steps') {
+      const v = argv[++i];
+      steps = Number(v);
+      if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps expects a positive integer, got ${v ?? 'nothing'}`);
+    } else if (a === '--only') {
+      only = argv[++i] ?? null;
+      if (!only) throw new UsageError('--only expects the text of a case name, e.g. --only cnn-4conv');
+    } else if (a !== '--json' && a !== '--no-peer' && a !== '--profile') {
       throw new UsageError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} ${a}; see --help`);
     }
   }
-  await bench({ json: argv.includes('--json'), seconds, peer: !argv.includes('--no-peer') });
+  const profiling = argv.includes('--profile');
+  if (!profiling && (only !== null || argv.includes('--steps'))) throw new UsageError('--only and --steps go with --profile; see --help');
+  if (profiling && (argv.includes('--json') || argv.includes('--seconds'))) throw new UsageError('--json and --seconds do not go with --profile; see --help');
+  if (profiling) await profile(only, steps);
+  else await bench({ json: argv.includes('--json'), seconds, peer: !argv.includes('--no-peer') });
   return 0;
 }
 
