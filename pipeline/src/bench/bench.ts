@@ -266,6 +266,18 @@ export async function profileCase(
   }
 }
 
+/** The cases whose name contains `only` (all without it); none is a usage error. */
+function selectCases(only: string | null): BenchCase[] {
+  const cases = benchCases().filter((c) => only === null || c.name.includes(only));
+  if (!cases.length)
+    throw new UsageError(
+      `no bench case name contains "${only}"; cases: ${benchCases()
+        .map((c) => c.name)
+        .join('; ')}`,
+    );
+  return cases;
+}
+
 /** `npm run bench -- --profile`: the kernel profile of every case whose name contains `only`. */
 export async function profile(only: string | null, steps: number): Promise<void> {
   const backend = await selectBackend();
@@ -336,15 +348,17 @@ export interface BenchOptions {
   /** Seconds of measurement per case and side. */
   seconds: number;
   peer: boolean;
+  /** Only the cases whose name contains this. */
+  only?: string | null;
 }
 
 /** Measures every case (and the peer's), printing a table or, with `json`, one JSON document. */
-export async function bench({ json, seconds, peer: withPeer }: BenchOptions): Promise<void> {
+export async function bench({ json, seconds, peer: withPeer, only = null }: BenchOptions): Promise<void> {
   const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
 
   const backend: BackendInfo = await selectBackend();
   log(`backend ${backend.name}: ${backend.detail}`);
-  const cases = benchCases();
+  const cases = selectCases(only);
   const ours = cases.map((c) => {
     const rate = measure(c, seconds);
     log(`  ours      ${c.name}: ${rate.toFixed(0)}`);
