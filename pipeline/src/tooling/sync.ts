@@ -179,9 +179,9 @@ function turboJson(stages: readonly string[], datasetsOf: Map<string, readonly D
     ui: 'stream',
     cacheDir: 'cache/turbo',
     globalEnv: ['HW1_PROFILE'],
-    // HW1_WORKERS changes no result. turbo's remote-cache settings reach the stages only so that a stage can say
-    // why turbo did not replay an entry the remote has (runtime/remote-cache.ts); they are in no key.
-    globalPassThroughEnv: ['HW1_WORKERS', 'TURBO_API', 'TURBO_TOKEN', 'TURBO_TEAM', 'TURBO_REMOTE_CACHE_SIGNATURE_KEY'],
+    // HW1_WORKERS and HW1_CORES (runtime/cores.ts) change no result. turbo's remote-cache settings reach the stages
+    // only so that a stage can say why turbo did not replay an entry the remote has (runtime/remote-cache.ts); they are in no key.
+    globalPassThroughEnv: ['HW1_WORKERS', 'HW1_CORES', 'HW1_CORES_DIR', 'TURBO_API', 'TURBO_TOKEN', 'TURBO_TEAM', 'TURBO_REMOTE_CACHE_SIGNATURE_KEY'],
     // Every entry shared through a remote cache is signed (TURBO_REMOTE_CACHE_SIGNATURE_KEY): one altered on the
     // server is not replayed. A server that hangs costs at most these seconds before turbo runs the task itself.
     remoteCache: { signature: true, timeout: 10, uploadTimeout: 60 },
