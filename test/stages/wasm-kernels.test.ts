@@ -127,8 +127,17 @@ describe('wasm training kernels against the cpu backend', () => {
       }
     });
   }
-  // 2-D and batched, every transpose combination, broadcast batches: the operand is transposed before XNNPACK multiplies.
+  // Every transpose combination: products large enough to be transposed before XNNPACK multiplies (2-D, batch 1),
+  // and small or batched ones left to wasm's own loop.
   const matMulCases: Array<[number[], number[]]> = [
+    [
+      [64, 40],
+      [40, 64],
+    ],
+    [
+      [1, 48, 70],
+      [1, 70, 50],
+    ],
     [
       [7, 5],
       [5, 3],
