@@ -26,7 +26,17 @@ export default defineConfig({
   devToolbar: { enabled: false },
   vite: {
     server: { fs: { allow: ['..'] } },
-    // The figures' script is inlined into the pages that have figures (so it also runs from file://); other assets keep Vite's default.
-    build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? true : undefined) },
+    build: {
+      // The figures' script is inlined into the pages that have figures (so it also runs from file://); other assets keep Vite's default.
+      assetsInlineLimit: (file) => (file.endsWith('.js') ? true : undefined),
+      rollupOptions: {
+        // Astro marks each MDX page with its own "use astro:head-inject" directive, which Rollup reports as a warning
+        // about semantics it does not know; it is Astro's, harmless, and read as an error by whoever sees it.
+        onwarn(warning, warn) {
+          if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && warning.message.includes('astro:head-inject')) return;
+          warn(warning);
+        },
+      },
+    },
   },
 });

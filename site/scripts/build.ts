@@ -7,11 +7,11 @@
  * project did not write is refused, and builds in one checkout take turns.
  */
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMain } from '@hw1/pipeline/errors';
 import { replaceOutputDir } from '@hw1/pipeline/output';
-import { checkTurboPaths, siteOutDir } from '@hw1/pipeline/paths';
+import { checkTurboPaths, projectRoot, siteOutDir } from '@hw1/pipeline/paths';
 import { activeProfile } from '@hw1/pipeline/stages';
 import { makeUrlsRelative, rootAbsoluteUrls } from './relative-urls.ts';
 
@@ -75,6 +75,7 @@ runMain(async () => {
     }
     throw err;
   }
-  process.stderr.write(`report: ${target}\n`);
+  const shown = relative(projectRoot, target) || target;
+  process.stderr.write(`report: ${join(shown, 'index.html')}: open it in a browser (it works from disk), or serve it with \`npm run preview\`\n`);
   return 0;
 });

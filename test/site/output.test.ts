@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickArtifacts, tempDir } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
 
@@ -57,6 +57,11 @@ describe('the report’s output directory', () => {
 
   it('is built whole, with the marker that lets the next build replace it', () => {
     expect(first.status, first.stderr).toBe(0);
+    // The last line says where the report is and how to open it; no warning from Vite on the way.
+    expect(first.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'report: site/dist/index.html: open it in a browser (it works from disk), or serve it with `npm run preview`',
+    );
+    expect(first.stdout + first.stderr).not.toMatch(/MODULE_LEVEL_DIRECTIVE|\[WARN\]/);
     expect(JSON.parse(readFileSync(join(dist, '.hw1-output.json'), 'utf8'))).toMatchObject({ builtBy: 'hw1-report', what: 'report' });
     expect(existsSync(join(dist, '1-3-generalization.html'))).toBe(true);
     expect(leftovers()).toEqual([]);
@@ -124,5 +129,44 @@ describe('the report’s output directory', () => {
     expect(existsSync(join(dist, '.hw1-output.json'))).toBe(true);
     expect(readdirSync(dist)).toEqual(expect.arrayContaining(['index.html', 'print.html', '1-1-simulate-function.html']));
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('npm run preview', () => {
+  const preview = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawn(process.execPath, [join(import.meta.dirname, '../../site/scripts/preview.ts'), ...args], { env: { ...process.env, ...env } });
+  const children: ReturnType<typeof spawn>[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill();
+  });
+
+  it('serves a built report on 127.0.0.1 until stopped', async () => {
+    const site = tempDir();
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>the report</title>');
+    const child = preview(['--port', '0'], { HW1_SITE_OUT: site });
+    children.push(child);
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
+      child.once('close', (code) => reject(new Error(`preview exited with ${code}`)));
+    });
+    const url = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)![1]!;
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>the report</title>');
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+  });
+
+  it('says how to build the report when there is none, and refuses a bad port, with exit code 2', () => {
+    const empty = spawnSync(process.execPath, [join(import.meta.dirname, '../../site/scripts/preview.ts')], {
+      env: { ...process.env, HW1_SITE_OUT: tempDir() },
+      encoding: 'utf8',
+    });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/no report in .* yet: build it with `npx turbo run report`/);
+    const bad = spawnSync(process.execPath, [join(import.meta.dirname, '../../site/scripts/preview.ts'), '--port', 'http'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--port expects a port number \(0 to 65535\), got http/);
   });
 });

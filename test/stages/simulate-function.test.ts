@@ -27,6 +27,10 @@ describe('simulate-function, quick profile', () => {
     const runs = quick.functions.length * quick.seeds.length;
     const ensembles = quick.models.length;
     expect(run.stdout).toMatch(/\[simulate-function\] backend wasm: WebAssembly/);
+    // Run by hand, a stage says that turbo's cache will not know of it.
+    expect(run.stdout).toContain(
+      "[simulate-function] outside turbo's cache (the next report trains it again); `npx turbo run stage:simulate-function` caches it",
+    );
     expect(run.stdout).toContain(`${ensembles} ensembles on `);
     expect(run.stdout).toContain(
       `ensemble 1/${ensembles} ${quick.models[0].name} (${runs} runs: ${quick.functions.join(', ')} × ${quick.seeds.length} seeds): ${runs} runs, ${quick.epochs} epochs, training loss median `,

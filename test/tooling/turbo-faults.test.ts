@@ -17,10 +17,11 @@ import { projectCopy } from '../helpers/project-copy.ts';
 
 describe('turbo’s cache', () => {
   let dir: string;
-  const turbo = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+  // Full logs unless `quiet`: the project's own setting (turbo.json's outputLogs) shows a cache hit in one line.
+  const turbo = (args: string[], extra: NodeJS.ProcessEnv = {}, quiet = false) => {
     const env: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', ...extra };
     for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT']) if (!(k in extra)) delete env[k];
-    const r = spawnSync(join(root, 'node_modules/.bin/turbo'), [...args, '--output-logs=full'], { cwd: dir, encoding: 'utf8', env });
+    const r = spawnSync(join(root, 'node_modules/.bin/turbo'), [...args, ...(quiet ? [] : ['--output-logs=full'])], { cwd: dir, encoding: 'utf8', env });
     return { status: r.status, out: r.stdout + r.stderr };
   };
   const artifact = () => join(dir, 'cache/artifacts/minimal-ratio/artifact.json');
@@ -82,5 +83,9 @@ describe('turbo’s cache', () => {
     rmSync(join(dir, 'cache/artifacts/minimal-ratio'), { recursive: true });
     expect(turbo(['run', 'stage:minimal-ratio']).out).toMatch(/cache hit/);
     expect(read().data.runs[0]!.minimalRatio).toBe(good);
+    // As a user runs it: the hit in one line, not the old run's progress lines and ETAs.
+    const quiet = turbo(['run', 'stage:minimal-ratio'], {}, true).out;
+    expect(quiet).toMatch(/stage:minimal-ratio: cache hit, suppressing logs/);
+    expect(quiet).not.toMatch(/ETA|ensemble 1\//);
   });
 });

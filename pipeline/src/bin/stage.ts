@@ -19,7 +19,10 @@ async function help(): Promise<string> {
 
 Runs one experiment stage of the report and writes its artifact to
 cache/artifacts/<stage>/artifact.json. Normally \`npx turbo run report\` runs
-every stage that needs it; use this to run one by hand.
+every stage that needs it; use this to run one by hand. It runs outside
+turbo's cache: the next \`turbo run report\` does not know of this run and
+trains the stage again. \`npx turbo run stage:<stage>\` runs one stage
+through the cache (replayed when nothing changed, kept for the report).
 
 Stages:
 ${stageList.map((s) => `  ${s.name.padEnd(30)} ${s.title}`).join('\n')}
@@ -46,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
   const name = argv[0]!;
   checkTurboPaths(['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
   const log = createLogger(process.stdout, { prefix: `[${name}]` });
+  // turbo sets TURBO_HASH for the tasks it runs; by hand, say what the cache will not know.
+  if (!process.env.TURBO_HASH) log.info(`outside turbo's cache (the next report trains it again); \`npx turbo run stage:${name}\` caches it`);
   const { file, manifest } = await runStage(name, { log });
   log.info(`done in ${duration(manifest.wallTimeSeconds)}: wrote ${relative(projectRoot, file) || file}`);
   return 0;

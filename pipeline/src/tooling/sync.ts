@@ -162,6 +162,8 @@ function stageTask(name: string, datasets: readonly DatasetName[]) {
       '!package.json',
     ],
     outputs: [`$TURBO_ROOT$/cache/artifacts/${name}/**`],
+    // A cache hit says so in one line instead of replaying an old run's progress and ETAs (\`--output-logs=full\` shows them).
+    outputLogs: 'new-only',
   };
 }
 
