@@ -13,6 +13,7 @@ import { runMain } from '@hw1/pipeline/errors';
 import { replaceOutputDir } from '@hw1/pipeline/output';
 import { checkTurboPaths, projectRoot, siteOutDir } from '@hw1/pipeline/paths';
 import { activeProfile } from '@hw1/pipeline/stages';
+import { checkProse } from './prose-check.ts';
 import { makeUrlsRelative, rootAbsoluteUrls } from './relative-urls.ts';
 
 const site = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,18 +56,40 @@ function servableAnywhere(dir: string): void {
   }
 }
 
+/** Fails the build on broken prose (scripts/prose-check.ts): a stray value, a split sentence, a placeholder. */
+function wholeSentences(dir: string): void {
+  const problems = checkProse(dir);
+  if (!problems.length) return;
+  throw Object.assign(
+    new Error(
+      `broken prose in the report (fix the page under content/report/ or the component that writes it); the previous report, if any, is unchanged:\n${problems
+        .map((p) => `  ${p.file}: ${p.problem}: "${p.text}"`)
+        .join('\n')}`,
+    ),
+    { exitCode: 1 },
+  );
+}
+
 runMain(async () => {
   checkTurboPaths(['HW1_SITE_OUT', 'HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
   activeProfile(); // a bad or (under turbo) redundant HW1_PROFILE stops here, before Astro starts
 
   const target = siteOutDir();
   try {
-    await replaceOutputDir(target, (dir) => astroBuild(dir, target).then(() => servableAnywhere(dir)), {
-      what: 'report',
-      variable: process.env.HW1_SITE_OUT ? 'HW1_SITE_OUT' : 'the output',
-      log: (line) => process.stderr.write(`${line}\n`),
-      sharedLock: 'site-build',
-    });
+    await replaceOutputDir(
+      target,
+      (dir) =>
+        astroBuild(dir, target).then(() => {
+          servableAnywhere(dir);
+          wholeSentences(dir);
+        }),
+      {
+        what: 'report',
+        variable: process.env.HW1_SITE_OUT ? 'HW1_SITE_OUT' : 'the output',
+        log: (line) => process.stderr.write(`${line}\n`),
+        sharedLock: 'site-build',
+      },
+    );
   } catch (err) {
     // Astro has said what went wrong; one line more, without a stack.
     if ((err as { exitCode?: number }).exitCode !== undefined) {

@@ -84,6 +84,23 @@ describe('the report’s output directory', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('keeps the last good report when a page’s prose is broken (a value alone on its line splits a sentence)', () => {
+    const page = join(dir, 'content/report/1-2-optimization.mdx');
+    const text = readFileSync(page, 'utf8');
+    appendFileSync(page, '\nThe minimal ratio\n<Value stage="minimal-ratio" fact="ratioOne" />\n(of all runs) is what the figure shows.\n');
+    try {
+      const r = build();
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/broken prose in the report .*the previous report, if any, is unchanged/);
+      expect(r.stderr).toMatch(/1-2-optimization\.html: a value outside any sentence/);
+      expect(r.stderr).toMatch(/1-2-optimization\.html: a sentence split across paragraphs .*"\(of all runs\) is what the figure shows\."/);
+    } finally {
+      writeFileSync(page, text);
+    }
+    expect(readFileSync(join(dist, 'index.html'), 'utf8')).toBe(index);
+    expect(leftovers()).toEqual([]);
+  });
+
   it('keeps the last good report, and names the stage and the command, when an artifact was tampered with', () => {
     const file = join(dir, 'cache/artifacts/minimal-ratio/artifact.json');
     const text = readFileSync(file, 'utf8');

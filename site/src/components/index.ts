@@ -11,7 +11,7 @@ import MinimalRatioSetup from './MinimalRatioSetup.astro';
 import StageFigure from './StageFigure.astro';
 import TaskFigures from './TaskFigures.astro';
 import TaskModelTable from './TaskModelTable.astro';
-import TaskRank from './TaskRank.astro';
+import TaskRanking from './TaskRanking.astro';
 import TaskSetup from './TaskSetup.astro';
 import TrajectorySetup from './TrajectorySetup.astro';
 import Value from './Value.astro';
@@ -29,7 +29,7 @@ export const components = {
   StageFigure,
   TaskFigures,
   TaskModelTable,
-  TaskRank,
+  TaskRanking,
   TaskSetup,
   TrajectorySetup,
   Value,
