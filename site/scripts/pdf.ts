@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { InputError, runMain } from '@hw1/pipeline/errors';
+import { InputError, runMain, UsageError } from '@hw1/pipeline/errors';
 import { siteOutDir } from '@hw1/pipeline/paths';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
@@ -40,7 +40,24 @@ export async function printReport(dir: string, out: string): Promise<number> {
   }
 }
 
+const help = `Usage: npm run pdf [-- OUT.pdf]
+
+Prints the built report (the front page and every section, in order) into one
+A4 PDF through Chromium (HW1_CHROMIUM, default /usr/bin/chromium), with page
+numbers. It prints what is in site/dist (or HW1_SITE_OUT); it does not build
+it: run \`npx turbo run report\` first. Default output: report.pdf beside
+index.html, which the report links to when built with HW1_SITE_PDF=report.pdf.
+`;
+
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const option = argv.find((a) => a.startsWith('-'));
+  if (option) throw new UsageError(`unknown option ${option}; see --help`);
+  if (argv.length > 1) throw new UsageError(`expected at most one output file, got ${argv.length}; see --help`);
+  if (argv[0] && !argv[0].endsWith('.pdf')) throw new UsageError(`the output file should end in .pdf, got ${argv[0]}`);
   const dir = siteOutDir();
   const out = resolve(process.env.INIT_CWD ?? process.cwd(), argv[0] ?? join(dir, 'report.pdf'));
   if (!existsSync(join(dir, 'print.html'))) {

@@ -190,7 +190,7 @@ describe('a remote turbo cache shared between machines', () => {
     expect(bad.stderr).toMatch(/HW1_CACHE_PORT=abc: expected a port number/);
     const plan = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/plan.ts'), '--bogus'], { encoding: 'utf8' });
     expect(plan.status).toBe(2);
-    expect(plan.stderr).toMatch(/unknown argument --bogus/);
+    expect(plan.stderr).toMatch(/unknown option --bogus; see --help/);
   });
 
   it('completes locally when the server stops mid-way', async () => {

