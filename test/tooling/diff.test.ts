@@ -125,6 +125,9 @@ describe('npm run diff', () => {
     const [first, second] = c.stages;
     expect(first!.name).toBe('minimal-ratio');
     expect(first!.changes).toMatchObject({ config: true, code: false, data: [] });
+    // What changed in the config, field by field with both values; no code file changed.
+    expect(first!.changes.configFields).toEqual([{ path: 'profiles.quick.runs', base: '2', head: '3' }]);
+    expect(first!.changes.codeFiles).toEqual([]);
     expect(first!.metrics.some((m) => m.changed)).toBe(true);
     // Two runs became three: the count of runs moved.
     const finished = first!.metrics.filter((m) => m.name.startsWith('runs ') || m.name === 'diverged runs');
@@ -140,7 +143,7 @@ describe('npm run diff', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('(`'));
     expect(rows[0]).toMatch(/^\| \*\*1-2 What happens when the gradient is almost zero\*\* \(`minimal-ratio`\) \| config \| ran \| ran \| [1-9]\d* of \d+/);
     expect(rows[1]).toMatch(/`simulate-function`\) \| nothing \|/);
-    expect(md).toMatch(/#### 1-2 What happens .* \(`minimal-ratio`\): config changed/);
+    expect(md).toMatch(/#### 1-2 What happens .* \(`minimal-ratio`\): config changed\n\n- config `profiles\.quick\.runs`: `2` → `3`\n/);
     expect(md).not.toMatch(/#### .*simulate-function/);
   });
 

@@ -41,6 +41,22 @@ const stageSideSchema = z.strictObject({
 });
 export type StageSide = z.infer<typeof stageSideSchema>;
 
+const fieldChangeSchema = z.strictObject({
+  /** e.g. "epochs", "profiles.quick.epochs", "models[1].hidden". */
+  path: z.string(),
+  /** The value's text on each side; null where the field is absent. */
+  base: z.string().nullable(),
+  head: z.string().nullable(),
+});
+export type FieldChange = z.infer<typeof fieldChangeSchema>;
+
+const fileChangeSchema = z.strictObject({
+  /** Relative to pipeline/. */
+  file: z.string(),
+  change: z.enum(['changed', 'added', 'removed']),
+});
+export type FileChange = z.infer<typeof fileChangeSchema>;
+
 export const stageComparisonSchema = z.strictObject({
   name: z.string(),
   title: z.string(),
@@ -53,6 +69,10 @@ export const stageComparisonSchema = z.strictObject({
     data: z.array(z.string()),
     added: z.boolean(),
     removed: z.boolean(),
+    /** The config's fields that differ, with both values (compare/inputs.ts). */
+    configFields: z.array(fieldChangeSchema),
+    /** The stage's code files (its cache key's) whose content differs. */
+    codeFiles: z.array(fileChangeSchema),
   }),
   /** Any input changed or any metric differs. */
   changed: z.boolean(),
@@ -127,8 +147,14 @@ export interface SideInput {
   note: string | null;
 }
 
-/** One stage's comparison from what each side produced. */
-export function compareStage(name: string, title: string, base: SideInput, head: SideInput): StageComparison {
+/** One stage's comparison from what each side produced, and (from the checkouts) what its inputs changed. */
+export function compareStage(
+  name: string,
+  title: string,
+  base: SideInput,
+  head: SideInput,
+  inputs: { configFields: FieldChange[]; codeFiles: FileChange[] } = { configFields: [], codeFiles: [] },
+): StageComparison {
   const bm = base.manifest;
   const hm = head.manifest;
   const side = (s: SideInput): StageSide => ({
@@ -146,6 +172,7 @@ export function compareStage(name: string, title: string, base: SideInput, head:
     data: bm && hm ? datasets.filter((d) => bm.data[d] !== hm.data[d]) : [],
     added: !bm && !!hm,
     removed: !!bm && !hm,
+    ...inputs,
   };
   const metrics = diffMetrics(bm ? base.metrics : null, hm ? head.metrics : null);
   const changed = changes.config || changes.code || changes.data.length > 0 || changes.added || changes.removed || metrics.some((m) => m.changed);
@@ -256,6 +283,8 @@ export function toMarkdown(c: Comparison): string {
     const changed = s.metrics.filter((m) => m.changed);
     const same = s.metrics.filter((m) => !m.changed);
     lines.push('', `#### ${s.title} (\`${s.name}\`): ${stageChanges(s).join(', ') || 'results'} changed`);
+    const inputs = inputLines(s);
+    if (inputs.length) lines.push('', ...inputs.map((l) => `- ${l}`));
     for (const note of [s.base.note && `base: ${s.base.note}`, s.head.note && `head: ${s.head.note}`].filter(Boolean)) lines.push('', `> ${note}`);
     if (changed.length) lines.push('', ...metricTable(changed));
     else if (s.metrics.length) lines.push('', `Every metric is the same (${s.metrics.length}).`);
@@ -267,6 +296,15 @@ export function toMarkdown(c: Comparison): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What the inputs changed, one line per config field (old → new) and per code file, with Markdown code spans. */
+export function inputLines(s: StageComparison, code = (t: string) => `\`${t}\``): string[] {
+  const value = (v: string | null) => (v === null ? 'absent' : code(v));
+  return [
+    ...s.changes.configFields.map((f) => `config ${code(f.path)}: ${value(f.base)} → ${value(f.head)}`),
+    ...s.changes.codeFiles.map((f) => `code ${code(`pipeline/${f.file}`)} ${f.change}`),
+  ];
+}
+
 /** A short plain-text summary for the terminal. */
 export function toText(c: Comparison): string {
   const lines = [`${c.base.label} → ${c.head.label}, profile ${c.profile}`];
@@ -275,6 +313,7 @@ export function toText(c: Comparison): string {
     lines.push(
       `  ${s.changed ? '*' : ' '} ${s.name.padEnd(width)}  changed: ${(stageChanges(s).join(', ') || (s.changed ? 'results only' : 'nothing')).padEnd(16)}  base ${statusText(s.base)}, head ${statusText(s.head)}; metrics changed: ${metricsSummary(s)}`,
     );
+    for (const line of inputLines(s, (t) => t)) lines.push(`        ${line}`);
     for (const m of s.metrics.filter((x) => x.changed).slice(0, 8)) {
       lines.push(
         `        ${m.name}: ${formatValue(m.base, m.format)} → ${formatValue(m.head, m.format)} (${formatDelta(m)}${m.beyondSpread === null ? '' : m.beyondSpread ? ', beyond seed spread' : ', within seed spread'})`,

@@ -21,6 +21,7 @@ import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
 import { specs } from '../stages/registry.ts';
 import { type Comparison, compareStage, orderStages, type SideInput, toMarkdown, toText } from './comparison.ts';
+import { stageCodeChanges, stageConfigChanges } from './inputs.ts';
 import { checkMetrics, loadMetrics } from './metrics.ts';
 import {
   addWorktree,
@@ -193,7 +194,10 @@ async function sideInput(result: SideResult, stage: string): Promise<SideInput> 
 export async function compare(base: SideResult, head: SideResult, profile: Profile): Promise<Comparison> {
   const names = [...head.stages, ...base.stages.filter((b) => !head.stages.some((h) => h.name === b.name))];
   const stages = [];
-  for (const { name, title } of names) stages.push(compareStage(name, title, await sideInput(base, name), await sideInput(head, name)));
+  for (const { name, title } of names) {
+    const inputs = { configFields: stageConfigChanges(base.dir, head.dir, name), codeFiles: stageCodeChanges(base.dir, head.dir, name) };
+    stages.push(compareStage(name, title, await sideInput(base, name), await sideInput(head, name), inputs));
+  }
   const side = (r: SideResult) => ({ rev: r.rev, commit: r.commit, label: r.label, artifacts: join(r.dir, 'cache', 'artifacts') });
   return { version: 1, profile, base: side(base), head: side(head), stages: orderStages(stages) };
 }
