@@ -25,6 +25,9 @@ export async function printReport(dir: string, out: string): Promise<number> {
       path: out,
       format: 'A4',
       printBackground: true,
+      // Bookmarks from the headings, and a tagged (accessible) PDF: a reader can jump to a section, a screen reader can read it.
+      outline: true,
+      tagged: true,
       margin: { top: '16mm', bottom: '18mm', left: '15mm', right: '15mm' },
       displayHeaderFooter: true,
       headerTemplate: '<div></div>',

@@ -240,6 +240,12 @@ describe.skipIf(!available)(`the quick report in Chromium${available ? '' : ` (s
     // The front page and at least one page per section; a runaway layout would give hundreds.
     expect(count).toBeGreaterThanOrEqual(pages.filter((p) => /^1-/.test(p)).length + 1);
     expect(count).toBeLessThan(120);
-    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    const bytes = readFileSync(pdf);
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    // Bookmarks (an outline with an entry per section) and a structure tree (a tagged PDF).
+    const text = bytes.toString('latin1');
+    expect(text).toMatch(/\/Outlines\s+\d+ 0 R/);
+    expect(text.match(/\/Title\s*\(|\/Title\s*<FEFF/g)?.length ?? 0).toBeGreaterThanOrEqual(pages.filter((p) => /^1-/.test(p)).length);
+    expect(text).toMatch(/\/StructTreeRoot\s+\d+ 0 R/);
   });
 });
