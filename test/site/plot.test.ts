@@ -1,6 +1,9 @@
 /** The site's plot helpers (site/src/lib/figures/plot.ts): downsampling long series, and the base and head sides of a compare build. */
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
-import { bucketMeans, sideBySide, sideMarks, sidesLegend } from '../../site/src/lib/figures/plot.ts';
+import { logTick } from '../../pipeline/src/core/format.ts';
+import { bucketMeans, renderPlot, sideBySide, sideMarks, sidesLegend } from '../../site/src/lib/figures/plot.ts';
 
 describe('downsampling', () => {
   it("downsamples by bucket means placed at each bucket's last index", () => {
@@ -30,5 +33,28 @@ describe('compare-mode plot helpers', () => {
       ]),
     ).toMatch(/head &lt;x&gt;.*base main/);
     expect(sideBySide([{ side: 'head', label: '', svg: '<svg/>' }])).toBe('<svg/>');
+  });
+});
+
+describe('log axes', () => {
+  /** The non-empty tick labels of the y axis of a line over `values` on a log scale. */
+  const labels = (values: number[]) => {
+    const svg = renderPlot({
+      y: { type: 'log', tickFormat: logTick },
+      marks: [Plot.lineY(values)],
+    });
+    const { document } = parseHTML(`<body>${svg}</body>`);
+    return [...document.querySelectorAll('[aria-label="y-axis tick label"] text')].map((t) => t.textContent ?? '').filter(Boolean);
+  };
+
+  it.each<[string, number[]]>([
+    ['within one mantissa step (1.6·10⁻³ to 2.4·10⁻³)', [1.6e-3, 2.4e-3]],
+    ['under a decade (2·10⁻³ to 9·10⁻³)', [2e-3, 9e-3]],
+    ['around ten (12 to 60)', [12, 60]],
+    ['five decades (10⁻⁵ to 1)', [1e-5, 1]],
+  ])('has at least three labelled ticks, each label once: %s', (_, values) => {
+    const found = labels(values);
+    expect(found.length, found.join(' ')).toBeGreaterThanOrEqual(3);
+    expect(new Set(found).size).toBe(found.length);
   });
 });

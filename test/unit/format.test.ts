@@ -1,6 +1,6 @@
 /** core/format.ts: the one formatter of numbers and durations for the report, the terminal and npm run diff. */
 import { describe, expect, it } from 'vitest';
-import { duration, int, percent, powerOfTen, sci } from '../../pipeline/src/core/format.ts';
+import { duration, int, logTick, percent, sci } from '../../pipeline/src/core/format.ts';
 
 describe('number and duration formatting', () => {
   it('writes durations without "60 s"', () => {
@@ -32,7 +32,24 @@ describe('number and duration formatting', () => {
     expect(percent(0.97625, 2)).toBe('97.63%');
   });
 
-  it('labels powers of ten, and their 2s and 5s, on log axes', () => {
-    expect([1e-4, 2e-4, 3e-4, 1e-3, 5e-3, 0.1, 1, 2, 10, 100].map(powerOfTen)).toEqual(['10⁻⁴', '2·10⁻⁴', '', '10⁻³', '5·10⁻³', '10⁻¹', '1', '2', '10', '10²']);
+  it('labels every tick of a log axis: powers of ten, the ticks between, plain numbers from 1 to 9,999', () => {
+    expect([1e-4, 2e-4, 3e-4, 1.5e-3, 1e-3, 5e-3, 0.1, 0.25, 1, 2, 10, 20, 100, 1e4, 3e5].map(logTick)).toEqual([
+      '10⁻⁴',
+      '2·10⁻⁴',
+      '3·10⁻⁴',
+      '1.5·10⁻³',
+      '10⁻³',
+      '5·10⁻³',
+      '10⁻¹',
+      '2.5·10⁻¹',
+      '1',
+      '2',
+      '10',
+      '20',
+      '100',
+      '10⁴',
+      '3·10⁵',
+    ]);
+    expect([0, -1, Number.NaN].map(logTick)).toEqual(['', '', '']);
   });
 });

@@ -45,15 +45,18 @@ export function duration(seconds: number): string {
 }
 
 /**
- * Tick labels for a log axis: 10⁻³ for powers of ten, 2·10⁻³ and 5·10⁻³ for
- * the 2s and 5s (so an axis spanning less than a decade still has labels),
- * nothing for other ticks.
+ * Tick labels for a log axis: 10⁻³ for powers of ten, 2·10⁻³, 3·10⁻³ … for
+ * the ticks between (1.5·10⁻³ where an axis spans so little that ticks fall
+ * between integers), plain numbers from 1 to 9,999. Every tick gets a label:
+ * on an axis spanning several decades d3 leaves out the crowded ones itself
+ * (log tickFormat), so an axis spanning less than a decade still gets three or
+ * more.
  */
-export function powerOfTen(value: number): string {
+export function logTick(value: number): string {
+  if (!(value > 0) || !Number.isFinite(value)) return '';
   const k = Math.floor(Math.log10(value) + 1e-9);
-  const mantissa = value / 10 ** k;
-  const power = k === 0 ? '1' : k === 1 ? '10' : `10${superscript(k)}`;
-  if (Math.abs(mantissa - 1) < 1e-6) return power;
-  for (const m of [2, 5]) if (Math.abs(mantissa - m) < 1e-6) return k === 0 ? String(m) : `${m}·${power}`;
-  return '';
+  if (k >= 0 && k <= 3) return String(Number(value.toPrecision(3)));
+  const mantissa = Number((value / 10 ** k).toPrecision(2));
+  const power = `10${superscript(k)}`;
+  return mantissa === 1 ? power : `${mantissa}·${power}`;
 }

@@ -1,5 +1,5 @@
 /** The "flatness vs. generalization, part 2" artifact as the report shows it: Figure M, the sharpness figure, and the facts its table and prose quote. */
-import { int, powerOfTen } from '@hw1/pipeline/format';
+import { int, logTick } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
@@ -119,7 +119,7 @@ function figureSharpness(): FigureParts {
       all.map((side) => ({ side, rows: sensitivityRows(side.data, 'sharpness') })),
       {
         x,
-        y: { type: 'log', label: '↑ largest Hessian eigenvalue λ_max (log)', tickFormat: powerOfTen },
+        y: { type: 'log', label: '↑ largest Hessian eigenvalue λ_max (log)', tickFormat: logTick },
         series: ['sharpness (training loss)'],
         colors: [palette[3]!],
         dots: true,

@@ -1,5 +1,5 @@
 /** The "minimal ratio" artifact as the report shows it: Figure H and the facts its setup and prose quote. */
-import { powerOfTen, sci } from '@hw1/pipeline/format';
+import { logTick, sci } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
@@ -67,7 +67,7 @@ function ratioFigure(): FigureParts {
     inset: 8,
     style: { fontSize: '12px' },
     x: { label: 'minimal ratio (fraction of Hessian eigenvalues > tolerance) →', grid: true },
-    y: { type: 'log', label: '↑ training loss (MSE, log scale)', grid: true, tickFormat: powerOfTen },
+    y: { type: 'log', label: '↑ training loss (MSE, log scale)', grid: true, tickFormat: logTick },
     color: { domain: stops.map((s) => stopLabels[s]), range: palette, legend: true },
     symbol: { domain: stops.map((s) => stopLabels[s]), range: ['circle', 'triangle', 'square'] },
     marks: all.map((x) =>

@@ -4,7 +4,7 @@
  * surface. Render functions take the data, so they can be tested without a
  * site build, and draw diverged runs never: those become notices.
  */
-import { percent, powerOfTen } from '@hw1/pipeline/format';
+import { logTick, percent } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
@@ -125,7 +125,7 @@ export function gradientNormFigure(input: Input): FigureParts {
       marginBottom: bottom ? 40 : 10,
       style: { fontSize: '12px' },
       x: { domain: [1, steps], grid: true, label: bottom ? 'iteration (optimizer step) →' : null, tickFormat: bottom ? undefined : () => '' },
-      y: { type: 'log', label, grid: true, tickFormat: powerOfTen },
+      y: { type: 'log', label, grid: true, tickFormat: logTick },
       color: { domain: runNames, range: runColors, legend: !bottom },
       marks: perSide.flatMap(({ st, ...p }) => [
         Plot.lineY(p[metric].each, st.line({ x: 'iteration', y: 'value', z: 'run', stroke: 'run', strokeOpacity: 0.35, ariaDescription: 'every run' })),

@@ -1,5 +1,5 @@
 /** The "number of parameters vs. generalization" artifact as the report shows it: Figures J and K and the facts its table and prose quote. */
-import { int, powerOfTen } from '@hw1/pipeline/format';
+import { int, logTick } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
@@ -62,7 +62,7 @@ function figureJK(metric: 'loss' | 'accuracy'): FigureParts {
     bandPanel(
       all.map((side) => ({ side, rows: parametersRows(side.data, metric) })),
       {
-        x: { type: 'log', label: 'number of parameters (log) →', domain: [counts[0]! / 1.3, counts.at(-1)! * 1.3], tickFormat: powerOfTen },
+        x: { type: 'log', label: 'number of parameters (log) →', domain: [counts[0]! / 1.3, counts.at(-1)! * 1.3], tickFormat: logTick },
         y:
           metric === 'loss'
             ? { ...lossAxis('final'), label: '↑ loss of the trained model (cross-entropy, log)' }

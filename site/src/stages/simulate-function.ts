@@ -1,6 +1,6 @@
 /** The "simulate a function" artifact as the report shows it: Figures A and B, the model summaries its tables and prose quote. */
 
-import { powerOfTen } from '@hw1/pipeline/format';
+import { logTick } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median, type Spread, spread } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
@@ -101,7 +101,7 @@ function lossFigure(args: FigureArgs): FigureParts {
     marginLeft: 60,
     style: { fontSize: '12px' },
     x: { label: 'epoch →', grid: true },
-    y: { type: 'log', label: '↑ training loss (MSE, log scale)', grid: true, tickFormat: powerOfTen },
+    y: { type: 'log', label: '↑ training loss (MSE, log scale)', grid: true, tickFormat: logTick },
     color: { domain: models, range: palette, legend: true },
     marks: all.flatMap((s) => {
       const { rows } = rowsOf(s.data);

@@ -3,7 +3,7 @@
  * line and the min–max range as a band, one series per colour, panels stacked
  * on one x axis; compare mode draws the base dashed underneath (../data/compare.ts).
  */
-import { powerOfTen } from '@hw1/pipeline/format';
+import { logTick } from '@hw1/pipeline/format';
 import { spread } from '@hw1/pipeline/stats';
 import type { Side } from '../data/compare.ts';
 import { Plot, palette, renderPlot, sideMarks, sidesLegend } from './plot.ts';
@@ -75,5 +75,5 @@ export const trainTest = ['training', 'test'] as const;
 export const trainTestColors = [palette[0]!, palette[1]!];
 
 /** The y axis of a classifier's loss (log) or accuracy (%) panel. */
-export const lossAxis = (what: string): Plot.ScaleOptions => ({ type: 'log', label: `↑ ${what} loss (cross-entropy, log)`, tickFormat: powerOfTen });
+export const lossAxis = (what: string): Plot.ScaleOptions => ({ type: 'log', label: `↑ ${what} loss (cross-entropy, log)`, tickFormat: logTick });
 export const accuracyAxis = (what: string): Plot.ScaleOptions => ({ label: `↑ ${what} accuracy (%)`, domain: [0, 100] });
