@@ -16,8 +16,9 @@ import type { FieldChange, FileChange } from './comparison.ts';
 export function configLeaves(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   const plain = (v: unknown) => v === null || typeof v !== 'object';
   if (Array.isArray(value) && value.every(plain)) out.set(prefix, JSON.stringify(value).replace(/,/g, ', '));
-  else if (Array.isArray(value)) value.forEach((v, i) => configLeaves(v, `${prefix}[${i}]`, out));
-  else if (value !== null && typeof value === 'object') {
+  else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) configLeaves(v, `${prefix}[${i}]`, out);
+  } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) configLeaves(v, prefix ? `${prefix}.${k}` : k, out);
   } else out.set(prefix, typeof value === 'string' ? value : JSON.stringify(value));
   return out;
