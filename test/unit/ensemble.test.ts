@@ -13,7 +13,7 @@ import { ensembleMlp, memberParams, stackMlps } from '../../pipeline/src/nn/ense
 import { initMlp, mlp } from '../../pipeline/src/nn/mlp.ts';
 import type { Activation, MlpSpec } from '../../pipeline/src/nn/mlp-shape.ts';
 import { selectBackend } from '../../pipeline/src/runtime/backend.ts';
-import { trainRegressionEnsemble } from '../../pipeline/src/train/ensemble.ts';
+import { ensembleProgress, trainRegressionEnsemble } from '../../pipeline/src/train/ensemble.ts';
 import { trainRegression } from '../../pipeline/src/train/regression.ts';
 
 const points = 48;
@@ -157,5 +157,11 @@ describe('batched ensembles of MLPs', () => {
     expect(results[2]!.losses).toEqual(healthy[1]!.losses);
     tf.dispose([...results, ...healthy].flatMap((r) => r.params));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reports progress as the median loss of the runs still training', () => {
+    expect(ensembleProgress(Float32Array.of(1, 3))).toBe('median loss 2.00e+0');
+    expect(ensembleProgress(Float32Array.of(1, 3, Number.NaN))).toBe('median loss 2.00e+0 (2 of 3 runs training)');
+    expect(ensembleProgress(Float32Array.of(Number.NaN))).toBe('median loss none (0 of 1 runs training)');
   });
 });

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Divergence, firstNonFinite } from '../core/divergence.ts';
+import { median } from '../core/stats.ts';
 import { ensembleMeanSquaredError, memberParams, stackMlps } from '../nn/ensemble.ts';
 import { DONE, runLoop } from './loop.ts';
 import type { RegressionRun } from './regression.ts';
@@ -17,6 +18,13 @@ export interface EnsembleRegressionOptions {
   learningRate: number;
   /** After every epoch, with its 1-based number and every run's loss (NaN for a run that stopped). */
   onEpoch?: (epoch: number, losses: Float32Array) => void;
+}
+
+/** A progress metric for one epoch of an ensemble: the median loss of the runs still training, and how many there are. */
+export function ensembleProgress(losses: Float32Array): string {
+  const live = Array.from(losses).filter(Number.isFinite);
+  const text = live.length ? median(live).toExponential(2) : 'none';
+  return live.length === losses.length ? `median loss ${text}` : `median loss ${text} (${live.length} of ${losses.length} runs training)`;
 }
 
 /** The stopped runs' parameters as they were when they stopped, and a mask of their entries. */

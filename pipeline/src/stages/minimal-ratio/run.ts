@@ -18,7 +18,7 @@ import { ensembleMlp } from '../../nn/ensemble.ts';
 import { initMlp } from '../../nn/mlp.ts';
 import { layerSizes, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
 import { flatValues } from '../../nn/params.ts';
-import { trainRegressionEnsemble } from '../../train/ensemble.ts';
+import { ensembleProgress, trainRegressionEnsemble } from '../../train/ensemble.ts';
 import type { MinimalRatioConfig, MinimalRatioData, MinimalRatioRun } from './spec.ts';
 
 export { spec } from './spec.ts';
@@ -66,8 +66,7 @@ function phase1(config: MinimalRatioConfig, members: readonly Member[], xs: numb
     const results = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, config.activation), initial, x, y, {
       epochs: config.phase1.epochs,
       learningRate: config.phase1.learningRate,
-      onEpoch: (epoch, losses) =>
-        report(epoch, `phase 1, ${r} runs at once, median loss ${median(Array.from(losses).filter(Number.isFinite)).toExponential(2)}`),
+      onEpoch: (epoch, losses) => report(epoch, `phase 1, ${r} runs at once, ${ensembleProgress(losses)}`),
     });
     return results.map((result) => {
       const theta = Float64Array.from(flatValues(result.params));

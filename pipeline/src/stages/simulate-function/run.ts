@@ -11,7 +11,7 @@ import { grid, type TargetId, targets } from '../../data/targets.ts';
 import { ensembleMlp } from '../../nn/ensemble.ts';
 import { initMlp, mlp } from '../../nn/mlp.ts';
 import { layerTable, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
-import { trainRegressionEnsemble } from '../../train/ensemble.ts';
+import { ensembleProgress, trainRegressionEnsemble } from '../../train/ensemble.ts';
 import { meanSquaredError } from '../../train/regression.ts';
 import type { FitRun, SimulateFunctionConfig, SimulateFunctionData } from './spec.ts';
 
@@ -60,7 +60,7 @@ export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch:
     const trained = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, config.activation), initial, x, y, {
       epochs: config.epochs,
       learningRate: config.learningRate,
-      onEpoch: (epoch, losses) => report(epoch, `median loss ${medianOfFinite(losses)}`),
+      onEpoch: (epoch, losses) => report(epoch, ensembleProgress(losses)),
     });
     return trained.map((result, i) => {
       const { fn, seed } = job.members[i]!;
@@ -87,11 +87,6 @@ export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch:
   } finally {
     tf.dispose([x, y, gx, ...initial.flat()]);
   }
-}
-
-function medianOfFinite(values: Float32Array): string {
-  const finite = Array.from(values).filter(Number.isFinite);
-  return finite.length ? median(finite).toExponential(2) : 'none';
 }
 
 function summary(runs: FitRun[]): string {
