@@ -1,6 +1,7 @@
 /** core/stats.ts: how several seeds are summarised in figures, sentences and metrics. */
 import { describe, expect, it } from 'vitest';
-import { mean, median, spread } from '../../pipeline/src/core/stats.ts';
+import { createRng } from '../../pipeline/src/core/random.ts';
+import { mean, median, ranks, separation, spearman, spread } from '../../pipeline/src/core/stats.ts';
 
 describe('summaries over seeds', () => {
   it('summarises seeds by median and range', () => {
@@ -12,5 +13,34 @@ describe('summaries over seeds', () => {
   it('has no median of nothing, and a mean', () => {
     expect(median([])).toBeNaN();
     expect(mean([1, 2, 6])).toBe(3);
+  });
+
+  it('ranks with ties sharing their mean rank', () => {
+    expect(ranks([10, 30, 20, 20])).toEqual([1, 4, 2.5, 2.5]);
+  });
+
+  it("computes Spearman's rank correlation as the textbook formula does without ties, and with ties by hand", () => {
+    // Without ties: ρ = 1 − 6 Σ d² / (n (n² − 1)), d the rank differences, an independent formula.
+    const rng = createRng(7);
+    const random = () => rng.next();
+    for (const n of [5, 12, 40]) {
+      const x = Array.from({ length: n }, () => random());
+      const y = x.map((v) => v + 0.5 * random());
+      const rx = ranks(x);
+      const ry = ranks(y);
+      const d2 = rx.reduce((s, r, i) => s + (r - ry[i]!) ** 2, 0);
+      expect(spearman(x, y)).toBeCloseTo(1 - (6 * d2) / (n * (n * n - 1)), 12);
+    }
+    // Ties: ranks [1, 2.5, 2.5, 4] and [1, 3, 2, 4]: Pearson of the ranks is 4.5 / √(4.5 · 5).
+    expect(spearman([1, 2, 2, 3], [1, 3, 2, 4])).toBeCloseTo(4.5 / Math.sqrt(22.5), 12);
+    expect(spearman([1, 2, 3], [3, 2, 1])).toBe(-1);
+    expect(spearman([1, 1, 1], [1, 2, 3])).toBeNaN();
+    expect(() => spearman([1, 2], [1])).toThrow(/2 values against 1/);
+  });
+
+  it('says whether two sets of runs are separated beyond their spread', () => {
+    expect(separation([1, 2], [3, 4])).toBe('lower');
+    expect(separation([5, 6], [3, 4])).toBe('higher');
+    expect(separation([1, 3], [3, 4])).toBe('overlap');
   });
 });

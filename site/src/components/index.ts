@@ -1,5 +1,7 @@
 /** Components available to every MDX page of the report without an import. */
 import Claim from './Claim.astro';
+import Depth from './Depth.astro';
+import Finding from './Finding.astro';
 import FitLossTable from './FitLossTable.astro';
 import FitModelTable from './FitModelTable.astro';
 import FitRank from './FitRank.astro';
@@ -9,7 +11,7 @@ import GeneralizationSetup from './GeneralizationSetup.astro';
 import GeneralizationTable from './GeneralizationTable.astro';
 import MinimalRatioSetup from './MinimalRatioSetup.astro';
 import StageFigure from './StageFigure.astro';
-import TaskFigures from './TaskFigures.astro';
+import TaskFigure from './TaskFigure.astro';
 import TaskModelTable from './TaskModelTable.astro';
 import TaskRanking from './TaskRanking.astro';
 import TaskSetup from './TaskSetup.astro';
@@ -18,6 +20,8 @@ import Value from './Value.astro';
 
 export const components = {
   Claim,
+  Depth,
+  Finding,
   FitLossTable,
   FitModelTable,
   FitRank,
@@ -27,7 +31,7 @@ export const components = {
   GeneralizationTable,
   MinimalRatioSetup,
   StageFigure,
-  TaskFigures,
+  TaskFigure,
   TaskModelTable,
   TaskRanking,
   TaskSetup,

@@ -1,7 +1,7 @@
 /** The "flatness vs. generalization, part 2" artifact as the report shows it: Figure M, the sharpness figure, and the facts its table and prose quote. */
 import { int, logTick } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
-import { median } from '@hw1/pipeline/stats';
+import { median, spearman } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
 import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
 import { factsOf, trendWord } from '../lib/data/facts.ts';
@@ -48,6 +48,7 @@ export const facts = factsOf('flatness-sensitivity', (d) => {
       unconverged: ok.filter((r) => !r.sharpness!.converged).length,
     };
   });
+  const finished = d.models.flatMap((m) => m.runs.filter((r) => !r.diverged));
   return {
     rows,
     smallest: rows[0]!,
@@ -57,6 +58,12 @@ export const facts = factsOf('flatness-sensitivity', (d) => {
     sensitivityTrend: trendWord(rows.map((r) => r.sensitivity)),
     sharpnessTrend: trendWord(rows.map((r) => r.sharpness)),
     unconverged: rows.reduce((s, r) => s + r.unconverged, 0),
+    /** Every finished run's sensitivity and generalization gap (training minus test accuracy), and their rank correlation across runs. */
+    runs: finished.length,
+    sensitivityGapCorrelation: spearman(
+      finished.map((r) => r.sensitivity!),
+      finished.map((r) => r.train!.accuracy - r.test!.accuracy),
+    ),
   };
 });
 

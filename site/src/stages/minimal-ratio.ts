@@ -1,7 +1,7 @@
 /** The "minimal ratio" artifact as the report shows it: Figure H and the facts its setup and prose quote. */
 import { logTick, sci } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
-import { median } from '@hw1/pipeline/stats';
+import { median, spearman } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
 import { baseNotes, type Side, sidesOf } from '../lib/data/compare.ts';
 import { factsOf } from '../lib/data/facts.ts';
@@ -38,6 +38,17 @@ export const facts = factsOf('minimal-ratio', (d) => {
     medianGradientNorm: median(runs.map((r) => r.gradientNorm!)),
     medianPhase1GradientNorm: median(runs.map((r) => r.phase1GradientNorm!)),
     medianNegative: median(runs.map((r) => r.eigenvalues!.filter((e) => e < -d.setup.eigenvalueTolerance).length)),
+    /** Eigenvalues within the tolerance of zero per point (median): directions the loss is flat along, to second order. */
+    medianFlat: median(runs.map((r) => r.eigenvalues!.filter((e) => Math.abs(e) <= d.setup.eigenvalueTolerance).length)),
+    medianPositive: median(runs.map((r) => r.eigenvalues!.filter((e) => e > d.setup.eigenvalueTolerance).length)),
+    parameters: d.setup.parameters,
+    /** Points with an eigenvalue below −tolerance: saddle points, not minima. */
+    saddles: runs.filter((r) => r.eigenvalues!.some((e) => e < -d.setup.eigenvalueTolerance)).length,
+    /** Spearman's rank correlation of minimal ratio and loss over the points (Figure H's trend). */
+    ratioLossCorrelation: spearman(
+      ratios,
+      runs.map((r) => r.loss!),
+    ),
   };
 });
 

@@ -9,6 +9,7 @@ import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
 import { asSides, baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
+import { factsOf } from '../lib/data/facts.ts';
 import { type FigureParts, divergenceNotes as notesOnRuns } from '../lib/figures/figure.ts';
 import { bucketMeans, Plot, palette, renderPlot, sideBySide, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
 
@@ -220,6 +221,47 @@ export function surfaceFigure(input: Input): FigureParts {
     `The loss along the actual trajectory fell from ${s.trajectory.loss[0]!.toExponential(2)} to ${s.trajectory.loss.at(-1)!.toExponential(2)}; off the plane, the projected points need not sit at the contour's value.`;
   return { id: 'figure-error-surface', svg, caption, notes: divergenceNotes(d) };
 }
+
+/** The node of a sorted grid axis nearest to a value. */
+const nearest = (axis: readonly number[], v: number) => axis.reduce((best, a, i) => (Math.abs(a - v) < Math.abs(axis[best]! - v) ? i : best), 0);
+
+/**
+ * What the prose says about the error surface: where its lowest point lies
+ * relative to the trained solution (the plane's origin), and how steeply the
+ * loss rises along each direction at the same distance from it (the largest
+ * distance the grid reaches on both sides of both directions).
+ */
+export function surfaceFacts(d: OptimizationProcessData) {
+  const s = d.surface;
+  if (!s) return null;
+  const { alpha, beta, loss } = s;
+  const [i0, j0] = [nearest(alpha, 0), nearest(beta, 0)];
+  let lowest = { value: Infinity, i: 0, j: 0 };
+  loss.forEach((row, j) => {
+    row.forEach((value, i) => {
+      if (value < lowest.value) lowest = { value, i, j };
+    });
+  });
+  const distance = Math.min(-alpha[0]!, alpha.at(-1)!, -beta[0]!, beta.at(-1)!);
+  const centre = loss[j0]![i0]!;
+  const rise1 = (loss[j0]![nearest(alpha, distance)]! + loss[j0]![nearest(alpha, -distance)]!) / 2 - centre;
+  const rise2 = (loss[nearest(beta, distance)]![i0]! + loss[nearest(beta, -distance)]![i0]!) / 2 - centre;
+  return {
+    lowest: lowest.value,
+    highest: Math.max(...loss.flat()),
+    atSolution: centre,
+    /** Grid steps between the lowest node and the node nearest the solution (the larger of the two directions). */
+    lowestStepsAway: Math.max(Math.abs(lowest.i - i0), Math.abs(lowest.j - j0)),
+    distance,
+    rise1,
+    rise2,
+    /** How many times as much the loss rises along direction 2 as along direction 1 at that distance. */
+    steepness: rise2 / rise1,
+    startLoss: s.trajectory.loss[0]!,
+  };
+}
+
+export const facts = factsOf('optimization-process', (d) => ({ surface: surfaceFacts(d) }));
 
 /** The figures as pages ask for them, with a note when compare mode has no base. */
 const withBase = (parts: FigureParts): FigureParts => ({ ...parts, notes: [...parts.notes, ...baseNotes('optimization-process')] });

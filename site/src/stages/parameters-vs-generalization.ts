@@ -1,7 +1,7 @@
 /** The "number of parameters vs. generalization" artifact as the report shows it: Figures J and K and the facts its table and prose quote. */
 import { int, logTick } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
-import { median } from '@hw1/pipeline/stats';
+import { median, separation } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
 import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
 import { factsOf, trendWord } from '../lib/data/facts.ts';
@@ -42,7 +42,17 @@ export const facts = factsOf('parameters-vs-generalization', (d) => {
   });
   const by = <K extends keyof (typeof rows)[number]>(k: K, best: 'min' | 'max') =>
     rows.reduce((a, b) => ((best === 'min' ? b[k] < a[k] : b[k] > a[k]) ? b : a));
+  // Each width's test losses over seeds; the plateau starts at the narrowest width the seeds do not separate from the best one.
+  const testLosses = d.models.map((m) => m.runs.filter((r) => !r.diverged).map((r) => r.test!.loss));
+  const best = by('testLoss', 'min');
+  const bestLosses = testLosses[rows.indexOf(best)]!;
+  const plateau = rows.find((_, i) => separation(testLosses[i]!, bestLosses) !== 'higher') ?? best;
   return {
+    testLosses,
+    plateau,
+    trainingSamples: d.setup.dataset.trainingSamples,
+    /** Parameters of the widest model per training image. */
+    parametersPerSample: rows.at(-1)!.parameters / d.setup.dataset.trainingSamples,
     rows,
     smallest: rows[0]!,
     largest: rows.at(-1)!,

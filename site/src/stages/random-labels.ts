@@ -48,6 +48,8 @@ export const facts = factsOf('random-labels', (d) => {
     const epochs = d.runs.filter((r) => r.labels === kind && !r.diverged).map((r) => r.epochs.find((e) => e.train.accuracy >= threshold)?.epoch ?? NaN);
     return epochs.some(Number.isNaN) ? NaN : median(epochs);
   };
+  const epochsTo99 = firstEpochAt(0.99);
+  const trueEpochsTo99 = real.length ? firstEpochAt(0.99, 'true') : NaN;
   return {
     epochs: d.setup.epochs,
     randomTrainAccuracy: median(random.map((e) => e.train.accuracy)),
@@ -56,9 +58,11 @@ export const facts = factsOf('random-labels', (d) => {
     initialTestLoss: median(d.runs.filter((r) => r.labels === 'random').map((r) => r.epochs[0]!.test.loss)),
     trueTrainAccuracy: real.length ? median(real.map((e) => e.train.accuracy)) : NaN,
     trueTestAccuracy: real.length ? median(real.map((e) => e.test.accuracy)) : NaN,
-    epochsTo99: firstEpochAt(0.99),
+    epochsTo99,
     epochsTo90: firstEpochAt(0.9),
-    trueEpochsTo99: real.length ? firstEpochAt(0.99, 'true') : NaN,
+    trueEpochsTo99,
+    /** How many times as many epochs reaching 99% training accuracy took on shuffled labels as on true ones (NaN if either never did). */
+    slowdown: epochsTo99 / trueEpochsTo99,
     majorityClassShare: d.setup.majorityClassShare,
     unchangedLabels: d.setup.unchangedLabels,
     seeds: d.setup.seeds.length,

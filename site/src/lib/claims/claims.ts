@@ -4,13 +4,19 @@
  * whether the data bear it out, with the numbers that decide it, so a
  * contradicted claim is flagged on the page and in the build log
  * (./claims-log.ts), and fails the build under HW1_STRICT=1.
+ *
+ * A finding is a check whose answer is one of several outcomes ("the deeper
+ * network fits better", "the seeds overlap", …): the page gives a sentence
+ * for each, <Finding check="name" when="outcome">, and shows the one the data
+ * choose. A yes/no check's outcomes are "yes" (it holds) and "no".
  */
 import { percent, sci } from '@hw1/pipeline/format';
-import { median } from '@hw1/pipeline/stats';
+import { median, separation } from '@hw1/pipeline/stats';
 import { facts as interpolationFacts } from '../../stages/flatness-interpolation.ts';
-import { data as sensitivityData } from '../../stages/flatness-sensitivity.ts';
-import { finishedRuns, data as minimalRatioData } from '../../stages/minimal-ratio.ts';
-import { data as optimizationData } from '../../stages/optimization-process.ts';
+import { data as sensitivityData, facts as sensitivityFacts } from '../../stages/flatness-sensitivity.ts';
+import { finishedRuns, data as minimalRatioData, facts as minimalRatioFacts } from '../../stages/minimal-ratio.ts';
+import { data as optimizationData, facts as optimizationFacts } from '../../stages/optimization-process.ts';
+import { facts as widthFacts } from '../../stages/parameters-vs-generalization.ts';
 import { facts as randomLabelsFacts } from '../../stages/random-labels.ts';
 import { summarize as fitSummary, data as simulateData } from '../../stages/simulate-function.ts';
 import { summarize as taskSummary, data as tasksData } from '../../stages/train-on-tasks.ts';
@@ -21,12 +27,23 @@ export interface CheckResult {
   status: ClaimStatus;
   /** The numbers that decided it, for the page and the build log. */
   evidence: string;
+  /** A finding's answer, one of the outcomes `findings` lists for its check. */
+  outcome?: string;
 }
 type Args = Record<string, string | undefined>;
 type Check = (args: Args) => CheckResult;
 
 const verdict = (pass: boolean, evidence: string): CheckResult => ({ status: pass ? 'pass' : 'fail', evidence });
 const unchecked = (evidence: string): CheckResult => ({ status: 'unchecked', evidence });
+/** A finding's answer: the data decide which sentence the page shows, so the one shown holds. */
+const found = (outcome: string, evidence: string): CheckResult => ({ status: 'pass', evidence, outcome });
+/** A rank correlation over n pairs counts as a relation beyond about two standard errors of no relation (1/√(n − 1)). */
+const correlationOutcome = (rho: number, n: number, negative: string, positive: string, none: string) => {
+  const threshold = 2 / Math.sqrt(n - 1);
+  return Number.isNaN(rho) ? none : rho <= -threshold ? negative : rho >= threshold ? positive : none;
+};
+const rhoText = (rho: number, n: number) => `Spearman's ρ = ${rho.toFixed(2)} over ${n} (|ρ| ≥ ${(2 / Math.sqrt(n - 1)).toFixed(2)} counts as a relation)`;
+const rangeText = (xs: readonly number[], show: (v: number) => string = sci) => `${show(Math.min(...xs))} to ${show(Math.max(...xs))}`;
 const need = (args: Args, key: string, check: string): string => {
   const v = args[key];
   if (!v) throw new Error(`claim check "${check}" needs the attribute ${key}="…"`);
@@ -40,19 +57,6 @@ const fallFactor = (xs: readonly number[]) => {
   return median(xs.slice(0, n)) / median(xs.slice(-n));
 };
 
-/** Whether the best and the worst model on a function (by median final loss) have overlapping ranges over seeds. */
-function bestWorstOverlap(fn: string): { overlap: boolean; evidence: string } {
-  const s = fitSummary(fn)
-    .filter((m) => m.finalLoss)
-    .sort((a, b) => a.finalLoss!.median - b.finalLoss!.median);
-  const best = s[0]!;
-  const worst = s.at(-1)!;
-  return {
-    overlap: best.finalLoss!.max >= worst.finalLoss!.min,
-    evidence: `${fn}: best ${best.model} ${sci(best.finalLoss!.min)} to ${sci(best.finalLoss!.max)}, worst ${worst.model} ${sci(worst.finalLoss!.min)} to ${sci(worst.finalLoss!.max)}`,
-  };
-}
-
 export const checks = {
   // ---- 1-1 simulate a function ----
   /** The fully connected models have nearly the same number of parameters (HOMEWORK.md: within 2%). */
@@ -60,22 +64,6 @@ export const checks = {
     const counts = simulateData().models.map((m) => m.parameters);
     const gap = sizeGap(counts);
     return verdict(gap <= 0.02, `parameter counts ${counts.join(', ')}: largest ${percent(gap)} above smallest (at most 2.0% allowed)`);
-  },
-  /** On a function, the deepest model ends with a lower loss than the shallowest, beyond the seeds' spread (its worst seed beats the shallow model's best). */
-  'deepest-beats-shallowest': (args) => {
-    const fn = need(args, 'fn', 'deepest-beats-shallowest');
-    const s = fitSummary(fn).filter((m) => m.finalLoss);
-    const deep = s.reduce((a, b) => (b.depth > a.depth ? b : a));
-    const shallow = s.reduce((a, b) => (b.depth < a.depth ? b : a));
-    return verdict(
-      deep.finalLoss!.max < shallow.finalLoss!.min,
-      `${fn}: final loss of ${deep.model} ${sci(deep.finalLoss!.min)} to ${sci(deep.finalLoss!.max)} over seeds, of ${shallow.model} ${sci(shallow.finalLoss!.min)} to ${sci(shallow.finalLoss!.max)}`,
-    );
-  },
-  /** On a function, the seeds do not separate the best model from the worst: their ranges of final loss overlap. */
-  'fit-ranking-within-seeds': (args) => {
-    const { overlap, evidence } = bestWorstOverlap(need(args, 'fn', 'fit-ranking-within-seeds'));
-    return verdict(overlap, evidence);
   },
 
   // ---- 1-1 train on actual tasks ----
@@ -145,13 +133,6 @@ export const checks = {
       `${runs.length - wrong.length} of ${runs.length} runs: minimal ratio = (eigenvalues > ${tol}) / ${runs[0]?.eigenvalues?.length ?? 0}`,
     );
   },
-  /** Most of the near-zero-gradient points reached are saddle points: more than half the runs have an eigenvalue below −tolerance. */
-  'critical-points-mostly-saddles': () => {
-    const tol = minimalRatioData().setup.eigenvalueTolerance;
-    const runs = finishedRuns();
-    const saddles = runs.filter((r) => r.eigenvalues!.some((e) => e < -tol)).length;
-    return verdict(saddles > runs.length / 2, `${saddles} of ${runs.length} runs have an eigenvalue below −${tol}`);
-  },
 
   // ---- 1-3 generalization ----
   /** On shuffled labels the network reaches at least 95% training accuracy (median over seeds). */
@@ -208,7 +189,152 @@ export const checks = {
       `final training accuracy ${percent(Math.min(...acc))} to ${percent(Math.max(...acc))} over ${acc.length} runs, ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`,
     );
   },
+
+  // ---- findings: the data choose the sentence ----
+  /** Deepest vs. shallowest fully connected network on a function, by final training loss over seeds. */
+  'depth-on-function': (args) => {
+    const fn = need(args, 'fn', 'depth-on-function');
+    const s = fitSummary(fn).filter((m) => m.finalLoss);
+    const deep = s.reduce((a, b) => (b.depth > a.depth ? b : a));
+    const shallow = s.reduce((a, b) => (b.depth < a.depth ? b : a));
+    const range = (m: typeof deep) => [m.finalLoss!.min, m.finalLoss!.max];
+    const side = separation(range(deep), range(shallow));
+    return found(
+      side === 'lower' ? 'deeper-fits-better' : side === 'higher' ? 'shallower-fits-better' : 'seeds-overlap',
+      `${fn}: final loss of ${deep.model} ${sci(deep.finalLoss!.min)} to ${sci(deep.finalLoss!.max)} over seeds, of ${shallow.model} ${sci(shallow.finalLoss!.min)} to ${sci(shallow.finalLoss!.max)}`,
+    );
+  },
+  /** Deepest vs. shallowest CNN on a task, by test accuracy over seeds. */
+  'depth-on-task': (args) => {
+    const id = need(args, 'task', 'depth-on-task');
+    const t = tasksData().tasks.find((x) => x.id === id);
+    if (!t || t.missing) return unchecked(`${id} was not computed (dataset not installed)`);
+    const s = taskSummary(id).filter((m) => m.testAccuracy);
+    const deep = s.reduce((a, b) => (b.depth > a.depth ? b : a));
+    const shallow = s.reduce((a, b) => (b.depth < a.depth ? b : a));
+    const range = (m: typeof deep) => [m.testAccuracy!.min, m.testAccuracy!.max];
+    const side = separation(range(deep), range(shallow));
+    return found(
+      side === 'higher' ? 'deeper-better' : side === 'lower' ? 'shallower-better' : 'seeds-overlap',
+      `${id}: test accuracy of ${deep.model} ${percent(deep.testAccuracy!.min)} to ${percent(deep.testAccuracy!.max)} over seeds, of ${shallow.model} ${percent(shallow.testAccuracy!.min)} to ${percent(shallow.testAccuracy!.max)}`,
+    );
+  },
+  /** Whether the lowest loss on the error surface's grid lies at the trained solution (within two grid steps of the plane's origin). */
+  'surface-lowest-at-solution': () => {
+    const f = optimizationFacts().surface;
+    if (!f) return unchecked('every run diverged: no surface');
+    return verdict(
+      f.lowestStepsAway <= 2,
+      `lowest loss on the grid ${sci(f.lowest)}, ${f.lowestStepsAway} grid steps from the trained solution (loss ${sci(f.atSolution)} there)`,
+    );
+  },
+  /** The shape of the error surface around the solution: a valley along one direction (the loss rises at least twice as much along the other) or a round bowl. */
+  'surface-shape': () => {
+    const f = optimizationFacts().surface;
+    if (!f) return unchecked('every run diverged: no surface');
+    const outcome = f.steepness >= 2 ? 'valley-along-1' : f.steepness <= 0.5 ? 'valley-along-2' : 'round';
+    return found(
+      outcome,
+      `at distance ${f.distance.toPrecision(2)} from the solution the loss rises by ${sci(f.rise1)} along direction 1 and ${sci(f.rise2)} along direction 2 (ratio ${f.steepness.toPrecision(3)}; 2 or more either way counts as a valley)`,
+    );
+  },
+  /** What the near-zero-gradient points are: mostly saddles (an eigenvalue below −tolerance in more than half), mostly minima, or neither. */
+  'critical-point-kind': () => {
+    const f = minimalRatioFacts();
+    const minima = f.finished - f.saddles;
+    const outcome = f.saddles > f.finished / 2 ? 'mostly-saddles' : minima > f.finished / 2 ? 'mostly-minima' : 'even';
+    return found(
+      outcome,
+      `${f.saddles} of ${f.finished} points have an eigenvalue below −${minimalRatioData().setup.eigenvalueTolerance}; ${minima} have none`,
+    );
+  },
+  /** Figure H's trend: the rank correlation of minimal ratio and loss over the points. */
+  'ratio-vs-loss': () => {
+    const f = minimalRatioFacts();
+    const rho = f.ratioLossCorrelation;
+    return found(
+      correlationOutcome(rho, f.finished, 'higher-ratio-lower-loss', 'higher-ratio-higher-loss', 'no-relation'),
+      `${rhoText(rho, f.finished)} points`,
+    );
+  },
+  /** Zhang et al. (2017): random labels are memorised, only more slowly than true ones. Reaching 99% training accuracy, shuffled vs. true labels. */
+  'random-labels-slower': () => {
+    const f = randomLabelsFacts();
+    if (Number.isNaN(f.epochsTo99)) return found('not-memorised', `shuffled labels: 99% training accuracy not reached in ${f.epochs} epochs`);
+    if (Number.isNaN(f.trueEpochsTo99)) return unchecked('the true labels never reached 99% training accuracy, or were not trained');
+    return found(
+      f.epochsTo99 > f.trueEpochsTo99 ? 'slower' : 'not-slower',
+      `99% training accuracy in epoch ${f.epochsTo99} on shuffled labels, ${f.trueEpochsTo99} on true labels (median over seeds)`,
+    );
+  },
+  /** Whether width helps the test loss: lowest at the widest model, levelling off (the widest model's seeds overlap the best's), or rising again beyond the seeds. */
+  'width-test-loss': () => {
+    const f = widthFacts();
+    const widest = f.testLosses.at(-1)!;
+    const bestLosses = f.testLosses[f.rows.indexOf(f.lowestTestLoss)]!;
+    const outcome = f.lowestTestLoss === f.largest ? 'lowest-at-widest' : separation(widest, bestLosses) === 'higher' ? 'rises-again' : 'levels-off';
+    return found(
+      outcome,
+      `median test loss lowest at width ${f.lowestTestLoss.width} (${rangeText(bestLosses)} over seeds); widest (${f.largest.width}): ${rangeText(widest)}; narrowest width whose seeds overlap the best's: ${f.plateau.width}`,
+    );
+  },
+  /** Keskar et al. (2017): the largest batch's sharpness vs. the smallest's, over seeds. */
+  'batch-sharpness': () => {
+    const d = sensitivityData();
+    const runs = (m: (typeof d.models)[number]) => m.runs.filter((r) => !r.diverged).map((r) => r.sharpness!.value);
+    const [small, large] = [d.models[0]!, d.models.at(-1)!];
+    const side = separation(runs(large), runs(small));
+    return found(
+      side === 'higher' ? 'larger-sharper' : side === 'lower' ? 'larger-flatter' : 'seeds-overlap',
+      `largest Hessian eigenvalue ${rangeText(runs(small), (v) => v.toPrecision(3))} at batch ${small.batchSize}, ${rangeText(runs(large), (v) => v.toPrecision(3))} at batch ${large.batchSize}`,
+    );
+  },
+  /** Keskar et al. (2017): the largest batch's test accuracy or test loss (metric="accuracy" | "loss") vs. the smallest's, over seeds. */
+  'batch-generalization': (args) => {
+    const metric = need(args, 'metric', 'batch-generalization');
+    if (metric !== 'accuracy' && metric !== 'loss') throw new Error(`claim check "batch-generalization": metric="${metric}" must be "accuracy" or "loss"`);
+    const d = sensitivityData();
+    const runs = (m: (typeof d.models)[number]) => m.runs.filter((r) => !r.diverged).map((r) => r.test![metric]);
+    const [small, large] = [d.models[0]!, d.models.at(-1)!];
+    const side = separation(runs(large), runs(small));
+    // Higher accuracy is better; lower loss is.
+    const better = metric === 'accuracy' ? 'higher' : 'lower';
+    const show = metric === 'accuracy' ? (v: number) => percent(v) : (v: number) => v.toPrecision(3);
+    return found(
+      side === 'overlap' ? 'seeds-overlap' : side === better ? 'larger-better' : 'larger-worse',
+      `test ${metric} ${rangeText(runs(small), show)} at batch ${small.batchSize}, ${rangeText(runs(large), show)} at batch ${large.batchSize}`,
+    );
+  },
+  /** Novak et al. (2018): across runs, less sensitive models generalize better; rank correlation of sensitivity and the generalization gap (training minus test accuracy). */
+  'sensitivity-vs-gap': () => {
+    const f = sensitivityFacts();
+    const rho = f.sensitivityGapCorrelation;
+    return found(correlationOutcome(rho, f.runs, 'more-sensitive-smaller-gap', 'more-sensitive-larger-gap', 'no-relation'), `${rhoText(rho, f.runs)} runs`);
+  },
 } satisfies Record<string, Check>;
+
+/** The outcomes of each finding (a yes/no check's are "yes" and "no"): a page's <Finding when="…"> must name one. */
+export const findings: Partial<Record<keyof typeof checks, readonly string[]>> = {
+  'depth-on-function': ['deeper-fits-better', 'shallower-fits-better', 'seeds-overlap'],
+  'depth-on-task': ['deeper-better', 'shallower-better', 'seeds-overlap'],
+  'surface-shape': ['valley-along-1', 'valley-along-2', 'round'],
+  'critical-point-kind': ['mostly-saddles', 'mostly-minima', 'even'],
+  'ratio-vs-loss': ['higher-ratio-lower-loss', 'higher-ratio-higher-loss', 'no-relation'],
+  'random-labels-slower': ['slower', 'not-slower', 'not-memorised'],
+  'width-test-loss': ['lowest-at-widest', 'levels-off', 'rises-again'],
+  'batch-sharpness': ['larger-sharper', 'larger-flatter', 'seeds-overlap'],
+  'batch-generalization': ['larger-worse', 'larger-better', 'seeds-overlap'],
+  'sensitivity-vs-gap': ['more-sensitive-larger-gap', 'more-sensitive-smaller-gap', 'no-relation'],
+};
+
+/** A check's outcome: a finding's own, or "yes"/"no" from a yes/no check (null when the data to decide are missing). */
+export function outcomeOf(result: CheckResult): string | null {
+  if (result.status === 'unchecked') return null;
+  return result.outcome ?? (result.status === 'pass' ? 'yes' : 'no');
+}
+
+/** The outcomes a page may name for a check. */
+export const outcomesOf = (name: string): readonly string[] => findings[name as keyof typeof checks] ?? ['yes', 'no'];
 
 export type CheckName = keyof typeof checks;
 

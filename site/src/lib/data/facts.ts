@@ -5,6 +5,7 @@
  * time). Called without an argument: the head's data.
  */
 import type { StageData, StageName } from '@hw1/pipeline/stages';
+import { spearman } from '@hw1/pipeline/stats';
 import { dataOf } from './artifacts.ts';
 
 export function factsOf<N extends StageName, R>(name: N, compute: (d: StageData<N>) => R): (d?: StageData<N>) => R {
@@ -21,13 +22,11 @@ export function trendWord(values: readonly number[]): string {
   if (steps.length === 0) return 'has a single value';
   if (steps.every((s) => s > 0)) return 'rises at every step';
   if (steps.every((s) => s < 0)) return 'falls at every step';
-  const rank = (xs: readonly number[]) => xs.map((x) => xs.filter((y) => y < x).length);
-  const rx = rank(values.map((_, i) => i));
-  const ry = rank(values);
-  const n = values.length;
-  const d2 = rx.reduce((s, r, i) => s + (r - ry[i]!) ** 2, 0);
-  const rho = 1 - (6 * d2) / (n * (n * n - 1));
-  if (rho >= 0.8) return 'rises overall (not at every step)';
-  if (rho <= -0.8) return 'falls overall (not at every step)';
+  const rho = spearman(
+    values.map((_, i) => i),
+    values,
+  );
+  if (rho >= 0.8) return 'rises overall, though not at every step';
+  if (rho <= -0.8) return 'falls overall, though not at every step';
   return 'shows no monotone trend';
 }
