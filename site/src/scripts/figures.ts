@@ -261,9 +261,25 @@ function legendToggles(figure: HTMLElement): void {
   }
 }
 
+/** A chart wider than its box (on a phone) scrolls sideways: the box then takes keyboard focus, so that arrow keys scroll it too. */
+function scrollableByKeyboard(figure: HTMLElement, container: HTMLElement): void {
+  const label = figure.querySelector('figcaption strong')?.textContent?.replace(/\.$/, '') ?? 'Figure';
+  const update = () => {
+    if (container.scrollWidth > container.clientWidth + 1) {
+      container.tabIndex = 0;
+      container.setAttribute('role', 'group');
+      container.setAttribute('aria-label', `${label}, scrolls sideways`);
+    } else {
+      for (const a of ['tabindex', 'role', 'aria-label']) container.removeAttribute(a);
+    }
+  };
+  new ResizeObserver(update).observe(container);
+}
+
 for (const figure of document.querySelectorAll<HTMLElement>('figure.figure')) {
   const container = figure.querySelector<HTMLElement>('.plot');
   if (!container) continue;
+  scrollableByKeyboard(figure, container);
   const tip = document.createElement('div');
   tip.className = 'figure-tooltip';
   tip.hidden = true;

@@ -11,7 +11,19 @@ import { dataOf } from '../lib/data/artifacts.ts';
 import { asSides, baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
 import { factsOf } from '../lib/data/facts.ts';
 import { type FigureParts, divergenceNotes as notesOnRuns } from '../lib/figures/figure.ts';
-import { bucketMeans, Plot, palette, renderPlot, sideBySide, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
+import {
+  bucketMeans,
+  frameMargins,
+  linearPixels,
+  Plot,
+  palette,
+  placedLabels,
+  placeLabels,
+  renderPlot,
+  sideBySide,
+  sideMarks,
+  sidesLegend,
+} from '../lib/figures/plot.ts';
 
 type OptimizationProcessData = StageData<'optimization-process'>;
 
@@ -31,7 +43,7 @@ function pairOf(all: readonly Side<OptimizationProcessData>[], draw: (d: Optimiz
   return {
     id: head.id,
     svg: sideBySide(parts.map((p) => ({ side: p.side, label: p.label, svg: p.figure.svg }))),
-    caption: `${head.caption} Base and head side by side: ${why}`,
+    caption: `${head.caption} Base and head drawn apart, the base first: ${why}`,
     notes: [...head.notes, ...base.notes.map((n) => `Base: ${n}`)],
   };
 }
@@ -65,22 +77,32 @@ export function trajectoryFigure(input: Input, scope: Scope): FigureParts {
   const rows = runs.flatMap((r) => r.snapshotEpochs.map((epoch, k) => ({ run: runName(r.seed), epoch, x: r[scope]!.x[k]!, y: r[scope]!.y[k]! })));
   const starts = rows.filter((row) => row.epoch === 0);
   const ends = runs.map((r) => rows.filter((row) => row.run === runName(r.seed)).at(-1)!);
+  // The last epoch's labels are placed in pixels, off each other and inside the frame, so the scales are fixed here.
+  const chart = { width: 720, height: 520, marginLeft: 60, marginRight: 20, inset: 10, ...frameMargins };
+  const frame = { left: chart.marginLeft, right: chart.width - chart.marginRight, top: chart.marginTop, bottom: chart.height - chart.marginBottom };
+  const px = linearPixels(
+    rows.map((row) => row.x),
+    [frame.left + chart.inset, frame.right - chart.inset],
+  );
+  const py = linearPixels(
+    rows.map((row) => row.y),
+    [frame.bottom - chart.inset, frame.top + chart.inset],
+  );
+  const endLabels = placeLabels(ends, { at: (e) => [px.at(e.x), py.at(e.y)], text: (e) => `${e.epoch}`, fontSize: 12, frame });
   const svg =
     variance && rows.length
       ? renderPlot({
-          width: 720,
-          height: 520,
-          marginLeft: 60,
+          ...chart,
           style: { fontSize: '12px' },
-          x: { label: `PC1 (${percent(variance[0])} of variance) →`, grid: true },
-          y: { label: `↑ PC2 (${percent(variance[1])} of variance)`, grid: true },
+          x: { label: `PC1 (${percent(variance[0])} of variance) →`, grid: true, domain: px.domain },
+          y: { label: `↑ PC2 (${percent(variance[1])} of variance)`, grid: true, domain: py.domain },
           color: { domain: runs.map((r) => runName(r.seed)), range: runColors, legend: true },
           r: { range: [1, 5] },
           marks: [
             Plot.line(rows, { x: 'x', y: 'y', z: 'run', stroke: 'run', strokeOpacity: 0.5, ariaDescription: 'trajectory per run' }),
             Plot.dot(rows, { x: 'x', y: 'y', r: 'epoch', fill: 'run', fillOpacity: 0.8, ariaDescription: 'snapshot, sized by epoch' }),
             Plot.dot(starts, { x: 'x', y: 'y', r: 7, stroke: 'run', strokeWidth: 1.5, ariaDescription: 'start (epoch 0)' }),
-            Plot.text(ends, { x: 'x', y: 'y', text: (row: { epoch: number }) => `${row.epoch}`, dy: -10, fontSize: 10, ariaDescription: 'last epoch' }),
+            ...placedLabels(endLabels, { x: 'x', y: 'y', text: (row: { epoch: number }) => `${row.epoch}`, fontSize: 12, ariaDescription: 'last epoch' }),
           ],
         })
       : '';
@@ -154,6 +176,9 @@ function logLevels(values: readonly number[], count: number): number[] {
   return Array.from({ length: count }, (_, i) => 10 ** (lo + ((hi - lo) * i) / count));
 }
 
+/** A grid with its first and last row and column repeated outside it. */
+const padded = (grid: readonly (readonly number[])[]): number[][] => [grid[0]!, ...grid, grid.at(-1)!].map((row) => [row[0]!, ...row, row.at(-1)!]);
+
 /** The error surface: filled contours of the loss on the plane, the trajectory projected on top. */
 export function surfaceFigure(input: Input): FigureParts {
   const all = asSides(input);
@@ -194,14 +219,16 @@ export function surfaceFigure(input: Input): FigureParts {
     },
     r: { range: [1, 4.5] },
     marks: [
-      // Samples sit at cell centres: the grid spans half a step beyond the outer samples.
-      Plot.contour(values, {
-        width: alpha.length,
-        height: beta.length,
-        x1: alpha[0]! - da / 2,
-        x2: alpha.at(-1)! + da / 2,
-        y1: beta[0]! - db / 2,
-        y2: beta.at(-1)! + db / 2,
+      // Samples sit at cell centres: the grid spans half a step beyond the outer samples. d3's contours cut each corner
+      // of the grid off, so the grid is widened by a copy of its edge on every side and clipped to the frame: the cut falls outside.
+      Plot.contour(padded(s.loss).flat(), {
+        width: alpha.length + 2,
+        height: beta.length + 2,
+        x1: alpha[0]! - (3 * da) / 2,
+        x2: alpha.at(-1)! + (3 * da) / 2,
+        y1: beta[0]! - (3 * db) / 2,
+        y2: beta.at(-1)! + (3 * db) / 2,
+        clip: true,
         fill: Plot.identity,
         stroke: 'white',
         strokeOpacity: 0.35,

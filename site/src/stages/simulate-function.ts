@@ -154,15 +154,16 @@ function predictionFigure(args: FigureArgs): FigureParts {
     style: { fontSize: '12px' },
     x: { label: 'x →', domain: [0, 1] },
     y: { label: '↑ y', grid: true },
-    color: { domain: [...models, truth], range: [...palette.slice(0, models.length), '#222222'], legend: true },
+    // The target: a wide grey line under the predictions, solid, so no side's dashed lines (compare mode) can be taken for it.
+    color: { domain: [...models, truth], range: [...palette.slice(0, models.length), '#949494'], legend: true },
     marks: [
+      Plot.line(target, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 5, ariaDescription: 'ground truth' }),
       ...parts.map(({ runs, st }) =>
         Plot.line(
           runs,
           st.line({ x: 'x', y: 'y', z: 'run', stroke: 'series', strokeOpacity: 0.3, strokeWidth: 1, ariaDescription: 'prediction of each seed' }),
         ),
       ),
-      Plot.line(target, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 2.5, strokeDasharray: '6 4', ariaDescription: 'ground truth' }),
       ...parts.map(({ means, st }) =>
         Plot.line(means, st.line({ x: 'x', y: 'y', stroke: 'series', strokeWidth: 1.75, ariaDescription: 'mean prediction per model' })),
       ),
@@ -171,7 +172,7 @@ function predictionFigure(args: FigureArgs): FigureParts {
   return {
     id: `figure-b-${fn}`,
     svg: sidesLegend(all) + svg,
-    caption: `Predictions for ${f.label} on ${xs.length} evenly spaced points of [0, 1]. Dashed: the target; bold: each model's mean prediction over seeds; faint: each seed.${all.length > 1 ? ' The base’s lines are dashed and fainter still.' : ''}`,
+    caption: `Predictions for ${f.label} on ${xs.length} evenly spaced points of [0, 1]. Wide grey line: the target; bold: each model's mean prediction over seeds; faint: each seed.${all.length > 1 ? ' The base’s lines are dashed and fainter still.' : ''}`,
     notes: notes(fn),
   };
 }

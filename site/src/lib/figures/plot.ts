@@ -8,9 +8,17 @@ import { parseHTML } from 'linkedom';
 /** Okabe–Ito colours, distinguishable with the common colour-vision deficiencies. */
 export const palette = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 
+/**
+ * Room for 12 px text around the frame (Plot's defaults assume 10 px): above it, the y axis's title clear of the top
+ * tick label; below it, the x tick labels and under them the x axis's title. A figure's own margins win.
+ */
+export const frameMargins = { marginTop: 26, marginBottom: 42 } as const;
+
 export function renderPlot(options: Plot.PlotOptions): string {
   const { document } = parseHTML('<!doctype html><html><head></head><body></body></html>');
-  const node = Plot.plot({ ...options, document } as Plot.PlotOptions) as unknown as Element & { scale(name: string): Record<string, unknown> | undefined };
+  const node = Plot.plot({ ...frameMargins, ...options, document } as Plot.PlotOptions) as unknown as Element & {
+    scale(name: string): Record<string, unknown> | undefined;
+  };
   // The chart's scales, for the tooltip (src/scripts/figures.ts) to turn positions back into values.
   // With legends, Plot wraps them and the chart in a <figure>; the chart is its last <svg> (a ramp legend is an <svg> too).
   const chart = node.tagName.toLowerCase() === 'svg' ? node : [...node.children].filter((c) => c.tagName.toLowerCase() === 'svg').at(-1);
@@ -50,6 +58,64 @@ export function bucketMeans(values: readonly number[], max: number): { index: nu
 
 export { Plot };
 
+/** Where a label sits relative to its point, as Plot.text options. */
+const labelSpots = {
+  above: { dy: -8, lineAnchor: 'bottom' },
+  below: { dy: 8, lineAnchor: 'top' },
+  right: { dx: 8, textAnchor: 'start' },
+  left: { dx: -8, textAnchor: 'end' },
+} as const;
+export type LabelSpot = keyof typeof labelSpots;
+
+/**
+ * Short labels next to points, kept off each other and inside the frame (so off the axes' text too): each point,
+ * in order, takes the first of above, below, right and left where its box (estimated from the text's length) is
+ * clear of the labels placed before it; above when none is. `at` gives a point's position in the chart's pixels.
+ */
+export function placeLabels<T>(
+  points: readonly T[],
+  o: { at: (p: T) => [number, number]; text: (p: T) => string; fontSize: number; frame: { left: number; right: number; top: number; bottom: number } },
+): (T & { spot: LabelSpot })[] {
+  const placed: { left: number; right: number; top: number; bottom: number }[] = [];
+  const h = o.fontSize * 1.2;
+  const boxOf = (p: T, spot: LabelSpot) => {
+    const [x, y] = o.at(p);
+    const w = o.text(p).length * o.fontSize * 0.65;
+    const gap = 8;
+    if (spot === 'above') return { left: x - w / 2, right: x + w / 2, top: y - gap - h, bottom: y - gap };
+    if (spot === 'below') return { left: x - w / 2, right: x + w / 2, top: y + gap, bottom: y + gap + h };
+    if (spot === 'right') return { left: x + gap, right: x + gap + w, top: y - h / 2, bottom: y + h / 2 };
+    return { left: x - gap - w, right: x - gap, top: y - h / 2, bottom: y + h / 2 };
+  };
+  const fits = (b: { left: number; right: number; top: number; bottom: number }) =>
+    b.left >= o.frame.left &&
+    b.right <= o.frame.right &&
+    b.top >= o.frame.top &&
+    b.bottom <= o.frame.bottom &&
+    placed.every((q) => b.right <= q.left || b.left >= q.right || b.bottom <= q.top || b.top >= q.bottom);
+  return points.map((p) => {
+    const spot = (Object.keys(labelSpots) as LabelSpot[]).find((s) => fits(boxOf(p, s))) ?? 'above';
+    placed.push(boxOf(p, spot));
+    return { ...p, spot };
+  });
+}
+
+/** A linear scale as Plot draws one over `values` (their extent onto the pixels `range`), to place labels before Plot renders. */
+export function linearPixels(values: readonly number[], range: readonly [number, number]): { domain: [number, number]; at: (v: number) => number } {
+  const domain: [number, number] = [Math.min(...values), Math.max(...values)];
+  const [d0, d1] = domain;
+  const [r0, r1] = range;
+  return { domain, at: (v) => (d1 === d0 ? (r0 + r1) / 2 : r0 + ((v - d0) / (d1 - d0)) * (r1 - r0)) };
+}
+
+/** Text marks for labels placed by placeLabels: one mark per spot, with the options that put the text there. */
+export function placedLabels<T extends { spot: LabelSpot }>(labels: readonly T[], options: Plot.TextOptions): Plot.Markish[] {
+  return (Object.keys(labelSpots) as LabelSpot[]).flatMap((spot) => {
+    const here = labels.filter((l) => l.spot === spot);
+    return here.length ? [Plot.text(here, { ...options, ...labelSpots[spot] })] : [];
+  });
+}
+
 /*
  * Compare mode (see ../data/compare.ts for how a figure opts in): base and head in one figure.
  * The head keeps every option as given, so a normal build renders exactly as before;
@@ -83,8 +149,6 @@ export function sideMarks(s: { side: 'base' | 'head' }) {
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
 /** The key to the sides' styles, placed above a figure; empty with one side (a normal build). */
 export function sidesLegend(sides: ReadonlyArray<{ side: 'base' | 'head'; label: string }>, kind: 'line' | 'dot' = 'line'): string {
   if (sides.length < 2) return '';
@@ -102,7 +166,9 @@ export function sidesLegend(sides: ReadonlyArray<{ side: 'base' | 'head'; label:
     .join('')}</div>`;
 }
 
-/** Each side's own figure, next to each other, for figures that cannot overlay; the lone SVG with one side. */
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** Each side's own figure, the base first (next to each other only where both fit, see report.css), for figures that cannot overlay; the lone SVG with one side. */
 export function sideBySide(parts: ReadonlyArray<{ side: 'base' | 'head'; label: string; svg: string }>): string {
   if (parts.length < 2) return parts[0]?.svg ?? '';
   return `<div class="compare-pair">${parts.map((p) => `<div class="compare-side compare-${p.side}"><p class="compare-label">${escapeHtml(p.label)}</p>${p.svg}</div>`).join('')}</div>`;
