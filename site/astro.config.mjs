@@ -6,6 +6,7 @@ import { defineConfig } from 'astro/config';
 import rehypeKatex from 'rehype-katex';
 import remarkMath from 'remark-math';
 import { claimsLog } from './src/lib/claims/claims-log.ts';
+import { liveData } from './src/lib/data/live.ts';
 
 // scripts/build.ts builds into a directory beside the output and names the output in HW1_SITE_OUT (absolute).
 const outDir = process.env.HW1_SITE_OUT ?? './dist';
@@ -14,7 +15,8 @@ export default defineConfig({
   // Formulas in the prose ($…$, $$…$$) typeset by KaTeX at build time (remark-math, rehype-katex run on the unified
   // processor); KaTeX's CSS and fonts are bundled from the katex package, no CDN.
   markdown: { processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex] }) },
-  integrations: [mdx(), claimsLog()],
+  // liveData: `astro dev` reloads the page when a config, an artifact or the pipeline's code changes (nothing in a build).
+  integrations: [mdx(), claimsLog(), liveData()],
   outDir,
   // A build into its own directory keeps its own content cache, so builds can run side by side (tests do).
   cacheDir: process.env.HW1_SITE_OUT

@@ -9,5 +9,5 @@ export { activeProfile } from '../core/config.ts';
 export { artifactPath } from '../core/paths.ts';
 export type { StageSpec } from '../core/stage.ts';
 export { datasetAvailable } from '../data/datasets.ts';
-export { loadCurrentArtifact } from './current-artifact.ts';
+export { type ArtifactCheck, checkArtifact, loadCurrentArtifact, type StaleReason } from './current-artifact.ts';
 export { type StageData, type StageName, specs, stageList } from './registry.ts';
