@@ -91,6 +91,17 @@ const revisionSchema = z.strictObject({
   artifacts: z.string(),
 });
 
+/** What the compare site found on its pages (site/src/lib/claims/claims-log.ts writes it as report-changes.json). */
+export const reportChangesSchema = z.strictObject({
+  /** Claims and findings on the pages. */
+  claims: z.number(),
+  /** Those whose verdict (a claim) or chosen sentence (a finding) differs, with each side's in words. */
+  changedClaims: z.array(z.strictObject({ page: z.string(), check: z.string(), args: z.string(), text: z.string(), base: z.string(), head: z.string() })),
+  /** Every figure, marked by whether a normal build of the base draws it differently. */
+  figures: z.array(z.strictObject({ page: z.string(), id: z.string(), label: z.string(), change: z.enum(['changed', 'unchanged', 'new']) })),
+});
+export type ReportChanges = z.infer<typeof reportChangesSchema>;
+
 export const comparisonSchema = z.strictObject({
   version: z.literal(1),
   profile: z.string(),
@@ -98,6 +109,8 @@ export const comparisonSchema = z.strictObject({
   head: revisionSchema,
   /** Changed stages first, each group in report order. */
   stages: z.array(stageComparisonSchema),
+  /** The claims and figures that changed, once the compare site is built (absent without a site: --no-site). */
+  report: reportChangesSchema.optional(),
 });
 export type Comparison = z.infer<typeof comparisonSchema>;
 
@@ -293,7 +306,22 @@ export function toMarkdown(c: Comparison): string {
   }
   const unchanged = c.stages.filter((s) => !s.changed);
   if (unchanged.length) lines.push('', `Unchanged: ${unchanged.map((s) => `\`${s.name}\``).join(', ')} (inputs and every metric identical).`);
+  if (c.report) lines.push('', '#### Claims and figures', '', ...reportLines(c.report, (t) => `\`${t}\``).map((l) => `- ${l}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The claims whose verdict changed and the figures drawn differently, one line each (and one for the rest). */
+export function reportLines(r: ReportChanges, code = (t: string) => `\`${t}\``): string[] {
+  const figures = (k: ReportChanges['figures'][number]['change']) => r.figures.filter((f) => f.change === k).map((f) => f.label);
+  const [changed, added, same] = [figures('changed'), figures('new'), figures('unchanged')];
+  return [
+    ...(r.changedClaims.length
+      ? r.changedClaims.map(
+          (c) => `claim ${code(`${c.check}${c.args ? ` ${c.args}` : ''}`)} (${c.page.replace(/\.html$/, '')}): ${c.base} → ${c.head}: “${c.text}”`,
+        )
+      : [`every one of the ${r.claims} claims and findings reads the same on both sides`]),
+    `figures drawn differently: ${changed.length ? changed.join(', ') : 'none'} (of ${r.figures.length})${added.length ? `; new: ${added.join(', ')}` : ''}${same.length ? `; unchanged: ${same.join(', ')}` : ''}`,
+  ];
 }
 
 /** What the inputs changed, one line per config field (old → new) and per code file, with Markdown code spans. */
@@ -322,5 +350,6 @@ export function toText(c: Comparison): string {
     const more = s.metrics.filter((x) => x.changed).length - 8;
     if (more > 0) lines.push(`        … and ${more} more (see --md or the What changed page)`);
   }
+  if (c.report) for (const line of reportLines(c.report, (t) => t)) lines.push(`  ${line}`);
   return `${lines.join('\n')}\n`;
 }

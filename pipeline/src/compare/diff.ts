@@ -20,7 +20,7 @@ import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
 import { specs } from '../stages/registry.ts';
-import { type Comparison, compareStage, orderStages, type SideInput, toMarkdown, toText } from './comparison.ts';
+import { type Comparison, compareStage, orderStages, type ReportChanges, reportChangesSchema, type SideInput, toMarkdown, toText } from './comparison.ts';
 import { stageCodeChanges, stageConfigChanges } from './inputs.ts';
 import { checkMetrics, loadMetrics } from './metrics.ts';
 import {
@@ -215,6 +215,13 @@ async function buildSite(head: SideResult, comparisonFile: string, out: string, 
   log.info(`site built in ${duration((performance.now() - t0) / 1000)}`);
 }
 
+/** What the compare site wrote about its claims and figures (site/src/lib/claims/claims-log.ts). */
+function readReportChanges(out: string): ReportChanges | undefined {
+  const file = join(out, 'report-changes.json');
+  // A head whose site code predates the list writes none: the tables then leave it out.
+  return existsSync(file) ? reportChangesSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) : undefined;
+}
+
 /** Runs the comparison, writes the site and tables, prints the chosen output to stdout; 0 when done. */
 export async function diff(options: DiffOptions, log: Logger): Promise<number> {
   const { profile } = options;
@@ -280,6 +287,10 @@ export async function diff(options: DiffOptions, log: Logger): Promise<number> {
     };
     if (options.site) {
       await buildSite(head, file, options.out, profile, log);
+      // The site found which claims and figures changed; the tables say so too.
+      const report = readReportChanges(options.out);
+      if (report) comparison.report = report;
+      writeFileSync(file, `${JSON.stringify(comparison, null, 2)}\n`);
       tables(options.out);
     } else {
       await replaceOutputDir(options.out, async (dir) => tables(dir), { what: 'comparison', variable: '--out', log: (l) => log.info(l) });

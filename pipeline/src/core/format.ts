@@ -60,3 +60,6 @@ export function logTick(value: number): string {
   const power = `10${superscript(k)}`;
   return mantissa === 1 ? power : `${mantissa}·${power}`;
 }
+
+/** Text made safe inside HTML, in element content and in double-quoted attributes. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

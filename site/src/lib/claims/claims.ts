@@ -20,6 +20,7 @@ import { facts as widthFacts } from '../../stages/parameters-vs-generalization.t
 import { facts as randomLabelsFacts } from '../../stages/random-labels.ts';
 import { summarize as fitSummary, data as simulateData } from '../../stages/simulate-function.ts';
 import { summarize as taskSummary, data as tasksData } from '../../stages/train-on-tasks.ts';
+import { asSideOf, compareMode, NoBase } from '../data/compare.ts';
 
 /** pass: the data bear the claim out; fail: they contradict it; unchecked: the data to decide are missing (e.g. a dataset not installed). */
 export type ClaimStatus = 'pass' | 'fail' | 'unchecked';
@@ -343,4 +344,16 @@ export function runCheck(name: string, args: Args = {}): CheckResult {
   const check = (checks as Record<string, Check>)[name];
   if (!check) throw new Error(`<Claim check="${name}">: no such check; the checks are in site/src/lib/claims/claims.ts (${Object.keys(checks).join(', ')})`);
   return check(args);
+}
+
+/** A check's verdict on the base's artifacts, in a compare build (null in a normal one): "absent" when the base has no data for it. */
+export function baseResult(name: string, args: Args = {}): { status: ClaimStatus | 'absent'; outcome: string | null; evidence: string } | null {
+  if (!compareMode()) return null;
+  try {
+    const r = asSideOf('base', () => runCheck(name, args));
+    return { status: r.status, outcome: outcomeOf(r), evidence: r.evidence };
+  } catch (err) {
+    if (err instanceof NoBase) return { status: 'absent', outcome: null, evidence: err.message };
+    throw err;
+  }
 }

@@ -27,6 +27,7 @@ import { readFileSync } from 'node:fs';
 import { type Comparison, comparisonSchema } from '@hw1/pipeline/comparison';
 import { ArtifactError, artifactPath, readArtifact, type StageData, type StageName, specs } from '@hw1/pipeline/stages';
 import { artifact } from './artifacts.ts';
+import { asSide, sideReader } from './side.ts';
 
 export type SideName = 'base' | 'head';
 
@@ -74,6 +75,8 @@ function baseOf<N extends StageName>(name: N, c: Comparison): { data: StageData<
 
 /** The sides to draw: the head alone in a normal build; base then head in compare mode (base only if it could be read). */
 export function sidesOf<N extends StageName>(name: N): Side<StageData<N>>[] {
+  const read = sideReader();
+  if (read) return [{ side: 'head', label: '', data: read(name) }];
   const head = artifact(name).data;
   const c = comparison();
   if (!c) return [{ side: 'head', label: '', data: head }];
@@ -85,7 +88,7 @@ export function sidesOf<N extends StageName>(name: N): Side<StageData<N>>[] {
 /** For a figure's notes: why the base of a stage is not drawn in compare mode (none in a normal build). */
 export function baseNotes(name: StageName): string[] {
   const c = comparison();
-  if (!c) return [];
+  if (!c || sideReader()) return [];
   const base = baseOf(name, c);
   return 'note' in base ? [base.note] : [];
 }
@@ -103,4 +106,43 @@ export function headFirst<D>(all: readonly Side<D>[], names: (d: D) => readonly 
   const out = head ? [...names(head.data)] : [];
   for (const s of all) for (const n of names(s.data)) if (!out.includes(n)) out.push(n);
   return out;
+}
+
+/** Thrown while rendering as the base when the base has no readable artifact of a stage. */
+export class NoBase extends Error {}
+
+/**
+ * Runs `fn` as a normal build of one side would (./side.ts): the base's
+ * artifacts, or the head's. Rendering as the base throws NoBase when a stage
+ * it reads has no readable base artifact.
+ */
+export function asSideOf<T>(side: SideName, fn: () => T): T {
+  const c = comparison();
+  if (!c) throw new Error('asSideOf: only a compare build has a base');
+  return asSide(<N extends StageName>(name: N): StageData<N> => {
+    if (side === 'head') return artifact(name).data;
+    const base = baseOf(name, c);
+    if ('note' in base) throw new NoBase(base.note);
+    return base.data;
+  }, fn);
+}
+
+/** How a figure or a claim compares between the sides: a figure drawn differently, or a verdict or chosen sentence that differs. */
+export type Change = 'changed' | 'unchanged' | 'new';
+
+/** Whether a figure would be drawn differently by a normal build of the base and of the head (its SVG or its caption). */
+export function figureChange(draw: () => { svg: string; caption: string }): { change: Change; why: string } {
+  const head = asSideOf('head', draw);
+  let base: { svg: string; caption: string };
+  try {
+    base = asSideOf('base', draw);
+  } catch (err) {
+    if (err instanceof NoBase) return { change: 'new', why: err.message };
+    throw err;
+  }
+  // Plot numbers the clip paths it makes in the order it draws them, so the same figure drawn twice differs there only.
+  const drawing = (svg: string) => svg.replace(/plot-clip-\d+/g, 'plot-clip');
+  const sameDrawing = drawing(base.svg) === drawing(head.svg);
+  if (sameDrawing && base.caption === head.caption) return { change: 'unchanged', why: 'drawn exactly as in the base' };
+  return { change: 'changed', why: sameDrawing ? 'the caption differs from the base' : 'drawn differently from the base' };
 }

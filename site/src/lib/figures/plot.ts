@@ -2,6 +2,7 @@
  * Observable Plot rendered at build time: the figure becomes SVG markup in the
  * page, so it shows without JavaScript. linkedom supplies the DOM Plot draws into.
  */
+import { escapeHtml } from '@hw1/pipeline/format';
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 
@@ -165,8 +166,6 @@ export function sidesLegend(sides: ReadonlyArray<{ side: 'base' | 'head'; label:
     .map(item)
     .join('')}</div>`;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Each side's own figure, the base first (next to each other only where both fit, see report.css), for figures that cannot overlay; the lone SVG with one side. */
 export function sideBySide(parts: ReadonlyArray<{ side: 'base' | 'head'; label: string; svg: string }>): string {
