@@ -78,7 +78,7 @@ describe('1-1 simulate a function, quick profile', () => {
     const text = doc.querySelector('article')!.textContent!.replace(/\s+/g, ' ');
     const sinc = data.functions.find((f) => f.id === 'sinc')!;
     const best = sinc.results.map((r) => ({ model: r.model, loss: median(r.runs.map((x) => x.finalLoss!)) })).sort((a, b) => a.loss - b.loss)[0]!;
-    expect(text).toContain(`the lowest final training loss belongs to ${best.model} (`);
+    expect(text).toContain(`the lowest median final training loss belongs to ${best.model} (`);
     expect(text).toContain(`profile quick, backend wasm`);
   });
 
