@@ -97,12 +97,12 @@ export function reportChangesHtml(claims: readonly BuiltClaim[], figures: readon
   );
   if (changed.length) {
     out.push(
-      '<div class="table-scroll"><table class="changes"><thead><tr><th scope="col">where</th><th scope="col">claim (as the head reads)</th><th scope="col">base</th><th scope="col">head</th></tr></thead><tbody>',
+      '<table class="changes" tabindex="0"><thead><tr><th scope="col">where</th><th scope="col">claim (as the head reads)</th><th scope="col">base</th><th scope="col">head</th></tr></thead><tbody>',
       ...changed.map(
         (c) =>
           `<tr><td><a href="${escapeHtml(c.page)}">${escapeHtml(c.page.replace(/\.html$/, ''))}</a></td><td>${escapeHtml(c.text)}<br /><small><code>${escapeHtml(`${c.check}${c.args ? ` ${c.args}` : ''}`)}</code></small></td><td class="changed" title="${escapeHtml(c.base!.evidence)}">${escapeHtml(verdictText(c.base!.status, c.base!.outcome))}</td><td class="changed" title="${escapeHtml(c.evidence)}">${escapeHtml(verdictText(c.status, c.outcome))}</td></tr>`,
       ),
-      '</tbody></table></div>',
+      '</tbody></table>',
     );
   }
   const by = (k: BuiltFigure['change']) => figures.filter((f) => f.change === k);
