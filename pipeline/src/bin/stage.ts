@@ -10,6 +10,7 @@ import { duration } from '../core/format.ts';
 import { checkTurboPaths, projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
 import { backendNames } from '../runtime/backend.ts';
+import { joinBoard } from '../runtime/board.ts';
 import { runStage } from '../runtime/run-stage.ts';
 
 async function help(): Promise<string> {
@@ -48,7 +49,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv.length > 1) throw new UsageError(`expected one stage name, got ${argv.length}; see --help`);
   const name = argv[0]!;
   checkTurboPaths(['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
-  const log = createLogger(process.stdout, { prefix: `[${name}]` });
+  // The board (runtime/board.ts): this stage's status, and one line over every stage running, from one of them.
+  const board = joinBoard(name);
+  process.on('exit', () => board.leave());
+  const log = createLogger(process.stdout, { prefix: `[${name}]`, report: board.report, overall: board.overall });
   // turbo sets TURBO_HASH for the tasks it runs; by hand, say what the cache will not know.
   if (!process.env.TURBO_HASH) log.info(`outside turbo's cache (the next report trains it again); \`npx turbo run stage:${name}\` caches it`);
   const { file, manifest } = await runStage(name, { log });

@@ -20,7 +20,8 @@ export function lockFile(name: string, resource = ''): string {
   return join(locksDir(), `${name}${resource ? `-${sha256(resource).slice(0, 12)}` : ''}.lock`);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs (possibly under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -41,6 +41,10 @@ export interface LoggerOptions {
   /** Seconds between plain progress lines when not on a terminal. */
   interval?: number;
   now?: () => number;
+  /** Told the share of the work done, the ETA and whether a run trains, on every update (runtime/board.ts). */
+  report?: (status: { done: number; etaSeconds: number | null; training: boolean }) => void;
+  /** A line over every stage running, when one is due (runtime/board.ts); printed without the prefix. */
+  overall?: () => string | null;
 }
 
 export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
@@ -82,6 +86,15 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
         const left = eta();
         return left === null ? 'ETA after warm-up' : `ETA ${duration(left)}`;
       };
+      const tell = (): void => {
+        if (!options.report) return;
+        options.report({ done: Math.min(1, done() / totalSteps), etaSeconds: eta(), training: active.size > 0 });
+        const o = options.overall?.();
+        if (o) {
+          clearStatus();
+          out.write(`${o}\n`);
+        }
+      };
       const status = (label: string, step: number, steps: number, metric: string): string => {
         const elapsed = busyTime();
         const rate = elapsed > 0 ? done() / elapsed : 0;
@@ -93,9 +106,11 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
           const run = {};
           if (active.size === 0) busySince = now();
           active.set(run, 0);
+          tell();
           return {
             update(step, metric) {
               active.set(run, step);
+              tell();
               const t = now();
               if (tty) {
                 if (t - lastDraw < 0.1 && step !== steps) return;
@@ -118,6 +133,7 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
               finished += did;
               const left = finished >= totalSteps ? `${duration(now() - t0)} in all` : etaText();
               line(`${label}: ${summary}  (${left})`);
+              tell();
             },
           };
         },

@@ -1,0 +1,97 @@
+/**
+ * runtime/board.ts: one progress line over every stage running on the machine,
+ * printed by one of them; the overall ETA withheld until every stage has its own.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../pipeline/src/core/progress.ts';
+import { boardDir, joinBoard, overallLine, readBoard } from '../../pipeline/src/runtime/board.ts';
+import { tempDir } from '../helpers/helpers.ts';
+
+describe('the progress board', () => {
+  it('names every stage, and gives an overall ETA only when each has one (the longest)', () => {
+    const line = overallLine([
+      { stage: 'simulate-function', pid: 1, done: 0.62, etaSeconds: 65, training: true },
+      { stage: 'minimal-ratio', pid: 2, done: 0.2, etaSeconds: null, training: true },
+      { stage: 'flatness-sensitivity', pid: 3, done: 0, etaSeconds: null, training: false },
+    ]);
+    expect(line).toBe(
+      '[report] 3 stages: simulate-function 62% (ETA 1 min 5 s), minimal-ratio 20% (after warm-up), flatness-sensitivity not training yet · ETA once every stage has trained a while',
+    );
+    expect(
+      overallLine([
+        { stage: 'a', pid: 1, done: 0.5, etaSeconds: 30, training: true },
+        { stage: 'b', pid: 2, done: 0.1, etaSeconds: 200, training: true },
+      ]),
+    ).toMatch(/ · ETA 3 min 20 s$/);
+  });
+
+  it('lets one stage print the line, every so often, and only with another stage beside it', () => {
+    const env = { HW1_CORES_DIR: tempDir() };
+    let t = 0;
+    const now = () => t;
+    const a = joinBoard('simulate-function', { env, every: 15, now });
+    // Alone on the board: nothing to add to its own lines.
+    t = 20;
+    a.report({ done: 0.1, etaSeconds: null, training: true });
+    expect(a.overall()).toBeNull();
+    const b = joinBoard('minimal-ratio', { env, every: 15, now });
+    t = 40;
+    a.report({ done: 0.5, etaSeconds: 40, training: true });
+    b.report({ done: 0.25, etaSeconds: 90, training: true });
+    // The first to ask leads; the other prints nothing.
+    expect(a.overall()).toBe('[report] 2 stages: minimal-ratio 25% (ETA 1 min 30 s), simulate-function 50% (ETA 40 s) · ETA 1 min 30 s');
+    t = 60;
+    expect(b.overall()).toBeNull();
+    // Not again before 15 s have passed.
+    t = 50;
+    expect(a.overall()).toBeNull();
+    // A leader with nothing training (waiting for a core) hands over.
+    t = 70;
+    a.report({ done: 0.5, etaSeconds: null, training: false });
+    expect(b.overall()).toMatch(/^\[report\] 2 stages: minimal-ratio 25% .*simulate-function 50% \(after warm-up\)/);
+    a.leave();
+    b.leave();
+    expect(readdirSync(boardDir(env)).filter((n) => n.endsWith('.json'))).toEqual([]);
+  });
+
+  it('drops a stage whose process is gone', () => {
+    const env = { HW1_CORES_DIR: tempDir() };
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const file = join(boardDir(env), `random-labels.${dead}.json`);
+    const me = joinBoard('train-on-tasks', { env });
+    writeFileSync(file, JSON.stringify({ stage: 'random-labels', pid: dead, done: 0.3, etaSeconds: 10, training: true }));
+    expect(readBoard(boardDir(env)).map((s) => s.stage)).toEqual(['train-on-tasks']);
+    expect(existsSync(file)).toBe(false);
+    me.leave();
+  });
+
+  it('is told each stage’s share done, ETA and whether it trains, and its line printed between the stage’s own', () => {
+    const told: { done: number; etaSeconds: number | null; training: boolean }[] = [];
+    let text = '';
+    let t = 0;
+    let due = false;
+    const log = createLogger(
+      { write: (s: string) => (text += s), isTTY: false },
+      {
+        prefix: '[demo]',
+        now: () => t,
+        report: (s) => told.push(s),
+        overall: () => (due ? '[report] 2 stages: …' : null),
+      },
+    );
+    const run = log.progress(100, 'epoch').start('run', 100);
+    for (let e = 1; e <= 100; e++) {
+      t += 0.1;
+      due = e === 50;
+      run.update(e, 'loss 1');
+    }
+    run.end('done');
+    expect(told[0]).toEqual({ done: 0, etaSeconds: null, training: true });
+    expect(told.at(-1)).toEqual({ done: 1, etaSeconds: 0, training: false });
+    expect(told.find((s) => s.etaSeconds !== null)!.etaSeconds).toBeGreaterThan(0);
+    expect(text.split('\n').filter((l) => l === '[report] 2 stages: …')).toHaveLength(1);
+  });
+});
