@@ -1,4 +1,4 @@
-/** Astro components seen from TypeScript modules (`npm run typecheck` has no Astro language service). */
+/** Astro components seen from `tsc -p site`, which cannot read .astro files (`astro check` types them with their real props). */
 declare module '*.astro' {
   const Component: (props: Record<string, unknown>) => unknown;
   export default Component;
