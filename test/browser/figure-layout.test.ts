@@ -7,13 +7,13 @@
  * page is wider than the screen (wide figures and tables scroll in their own
  * box), and in compare mode nothing but the base is drawn with the base's dashes.
  */
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compare, type SideResult, stagesOf } from '../../pipeline/src/compare/diff.ts';
 import { type Browser, chromiumPath, hasChromium, launchChromium } from '../../site/scripts/chromium.ts';
 import { type StaticServer, serveDirectory } from '../../site/scripts/static-server.ts';
-import { buildSite, quickArtifacts, quickSite, root, siteWorkspace, tempDir } from '../helpers/helpers.ts';
+import { comparisonOf } from '../helpers/compare-sides.ts';
+import { buildSite, quickArtifacts, quickSite, siteWorkspace, tempDir } from '../helpers/helpers.ts';
 import { type FigureLayout, pageLayout } from './figure-layout.ts';
 
 const available = hasChromium();
@@ -49,22 +49,7 @@ describe.skipIf(!available)(`figures a reader can read, measured${available ? ''
     sites.report.dir = await quickSite();
     // A compare site as npm run diff builds it, of the quick artifacts with themselves (as the publishing rehearsal does).
     const ws = siteWorkspace(await quickArtifacts());
-    const side = (name: 'base' | 'head'): SideResult => {
-      const dir = tempDir();
-      mkdirSync(join(dir, 'cache'));
-      symlinkSync(ws.artifacts, join(dir, 'cache', 'artifacts'));
-      return {
-        side: name,
-        rev: name === 'base' ? 'main' : null,
-        commit: '0'.repeat(40),
-        label: `${name} rehearsal`,
-        dir,
-        stages: stagesOf(root),
-        tasks: new Map(),
-      };
-    };
-    const comparison = join(tempDir(), 'comparison.json');
-    writeFileSync(comparison, JSON.stringify(await compare(side('base'), side('head'), 'quick')));
+    const { file: comparison } = await comparisonOf(ws.artifacts, ws.artifacts);
     sites.compare.dir = join(tempDir(), 'compare');
     const built = buildSite(sites.compare.dir, {
       HW1_PROFILE: 'quick',

@@ -8,14 +8,14 @@
  * PDF is caught. The same build also reads from file://, fonts and all.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compare, type SideResult, stagesOf } from '../../pipeline/src/compare/diff.ts';
 import { chromiumPath, hasChromium, launchChromium } from '../../site/scripts/chromium.ts';
 import { printReport } from '../../site/scripts/pdf.ts';
 import { rootAbsoluteUrls } from '../../site/scripts/relative-urls.ts';
+import { comparisonOf } from '../helpers/compare-sides.ts';
 import { buildSite, quickArtifacts, root, siteWorkspace, tempDir } from '../helpers/helpers.ts';
 
 const available = hasChromium();
@@ -39,22 +39,7 @@ describe.skipIf(!available)(`publishing, rehearsed${available ? '' : ` (skipped:
     expect(built.status, built.stderr).toBe(0);
     await printReport(main, join(main, 'report.pdf'));
     // A compare site as preview.yml builds it (npm run diff's comparison, here of the quick artifacts with themselves).
-    const side = (name: 'base' | 'head'): SideResult => {
-      const dir = tempDir();
-      mkdirSync(join(dir, 'cache'));
-      symlinkSync(ws.artifacts, join(dir, 'cache', 'artifacts'));
-      return {
-        side: name,
-        rev: name === 'base' ? 'main' : null,
-        commit: '0'.repeat(40),
-        label: `${name} rehearsal`,
-        dir,
-        stages: stagesOf(root),
-        tasks: new Map(),
-      };
-    };
-    const comparison = join(tempDir(), 'comparison.json');
-    writeFileSync(comparison, JSON.stringify(await compare(side('base'), side('head'), 'quick')));
+    const { file: comparison } = await comparisonOf(ws.artifacts, ws.artifacts);
     preview = join(tempDir(), 'preview');
     const compared = buildSite(preview, { ...env, HW1_COMPARE: comparison, HW1_MAIN_REPORT: '../../index.html' });
     expect(compared.status, compared.stderr).toBe(0);

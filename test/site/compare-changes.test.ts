@@ -7,15 +7,17 @@
  * depth on it) and one run of random labels ends with another test loss
  * (Figure I drawn differently); everything else is the same.
  */
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Comparison } from '../../pipeline/src/compare/comparison.ts';
 import { reportChangesSchema, toMarkdown, toText } from '../../pipeline/src/compare/comparison.ts';
-import { compare, type SideResult, stagesOf } from '../../pipeline/src/compare/diff.ts';
 import { resultHash } from '../../pipeline/src/core/artifact.ts';
-import { buildSite, quickArtifacts, type Result, root, siteWorkspace, tempDir } from '../helpers/helpers.ts';
+import { comparisonOf } from '../helpers/compare-sides.ts';
+import { buildSite, quickArtifacts, type Result, siteWorkspace, tempDir } from '../helpers/helpers.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: an artifact's data edited as plain JSON, whatever its stage
 function edit(artifacts: string, stage: string, change: (data: any) => void): void {
   const file = join(artifacts, stage, 'artifact.json');
   const artifact = JSON.parse(readFileSync(file, 'utf8'));
@@ -27,7 +29,7 @@ function edit(artifacts: string, stage: string, change: (data: any) => void): vo
 describe('a compare build lists the claims and figures that changed', () => {
   const out = tempDir();
   let built: Result;
-  let comparison: Awaited<ReturnType<typeof compare>>;
+  let comparison: Comparison;
 
   beforeAll(async () => {
     const ws = siteWorkspace(await quickArtifacts());
@@ -40,15 +42,8 @@ describe('a compare build lists the claims and figures that changed', () => {
     edit(baseArtifacts, 'random-labels', (d) => {
       d.runs[0].epochs.at(-1).test.loss *= 2;
     });
-    const side = (name: 'base' | 'head', artifacts: string): SideResult => {
-      const dir = tempDir();
-      mkdirSync(join(dir, 'cache'));
-      symlinkSync(artifacts, join(dir, 'cache', 'artifacts'));
-      return { side: name, rev: name === 'base' ? 'main' : null, commit: '0'.repeat(40), label: `${name} test`, dir, stages: stagesOf(root), tasks: new Map() };
-    };
-    comparison = await compare(side('base', baseArtifacts), side('head', ws.artifacts), 'quick');
-    const file = join(tempDir(), 'comparison.json');
-    writeFileSync(file, JSON.stringify(comparison));
+    let file: string;
+    ({ file, comparison } = await comparisonOf(baseArtifacts, ws.artifacts, 'test'));
     built = buildSite(out, { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: ws.artifacts, HW1_CONFIG_DIR: ws.configDir, HW1_COMPARE: file });
   }, 900_000);
 

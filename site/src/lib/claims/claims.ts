@@ -58,6 +58,14 @@ const fallFactor = (xs: readonly number[]) => {
   return median(xs.slice(0, n)) / median(xs.slice(-n));
 };
 
+/** The deepest and the shallowest model, and how the deepest's range over seeds lies against the shallowest's (stats.ts separation). */
+function deepVsShallow<M extends { depth: number }>(models: readonly M[], spreadOf: (m: M) => { min: number; max: number }) {
+  const deep = models.reduce((a, b) => (b.depth > a.depth ? b : a));
+  const shallow = models.reduce((a, b) => (b.depth < a.depth ? b : a));
+  const range = (m: M) => [spreadOf(m).min, spreadOf(m).max];
+  return { deep, shallow, side: separation(range(deep), range(shallow)) };
+}
+
 export const checks = {
   // ---- 1-1 simulate a function ----
   /** The fully connected models have nearly the same number of parameters (HOMEWORK.md: within 2%). */
@@ -195,11 +203,10 @@ export const checks = {
   /** Deepest vs. shallowest fully connected network on a function, by final training loss over seeds. */
   'depth-on-function': (args) => {
     const fn = need(args, 'fn', 'depth-on-function');
-    const s = fitSummary(fn).filter((m) => m.finalLoss);
-    const deep = s.reduce((a, b) => (b.depth > a.depth ? b : a));
-    const shallow = s.reduce((a, b) => (b.depth < a.depth ? b : a));
-    const range = (m: typeof deep) => [m.finalLoss!.min, m.finalLoss!.max];
-    const side = separation(range(deep), range(shallow));
+    const { deep, shallow, side } = deepVsShallow(
+      fitSummary(fn).filter((m) => m.finalLoss),
+      (m) => m.finalLoss!,
+    );
     return found(
       side === 'lower' ? 'deeper-fits-better' : side === 'higher' ? 'shallower-fits-better' : 'seeds-overlap',
       `${fn}: final loss of ${deep.model} ${sci(deep.finalLoss!.min)} to ${sci(deep.finalLoss!.max)} over seeds, of ${shallow.model} ${sci(shallow.finalLoss!.min)} to ${sci(shallow.finalLoss!.max)}`,
@@ -210,11 +217,10 @@ export const checks = {
     const id = need(args, 'task', 'depth-on-task');
     const t = tasksData().tasks.find((x) => x.id === id);
     if (!t || t.missing) return unchecked(`${id} was not computed (dataset not installed)`);
-    const s = taskSummary(id).filter((m) => m.testAccuracy);
-    const deep = s.reduce((a, b) => (b.depth > a.depth ? b : a));
-    const shallow = s.reduce((a, b) => (b.depth < a.depth ? b : a));
-    const range = (m: typeof deep) => [m.testAccuracy!.min, m.testAccuracy!.max];
-    const side = separation(range(deep), range(shallow));
+    const { deep, shallow, side } = deepVsShallow(
+      taskSummary(id).filter((m) => m.testAccuracy),
+      (m) => m.testAccuracy!,
+    );
     return found(
       side === 'higher' ? 'deeper-better' : side === 'lower' ? 'shallower-better' : 'seeds-overlap',
       `${id}: test accuracy of ${deep.model} ${percent(deep.testAccuracy!.min)} to ${percent(deep.testAccuracy!.max)} over seeds, of ${shallow.model} ${percent(shallow.testAccuracy!.min)} to ${percent(shallow.testAccuracy!.max)}`,
