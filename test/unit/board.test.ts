@@ -57,6 +57,15 @@ describe('the progress board', () => {
     expect(readdirSync(boardDir(env)).filter((n) => n.endsWith('.json'))).toEqual([]);
   });
 
+  it('keeps one board per artifacts directory: another report’s stages, or a test’s, are not on it', () => {
+    const cores = tempDir();
+    const here = joinBoard('simulate-function', { env: { HW1_CORES_DIR: cores } });
+    const elsewhere = joinBoard('minimal-ratio', { env: { HW1_CORES_DIR: cores, HW1_ARTIFACTS_DIR: tempDir() } });
+    expect(readBoard(boardDir({ HW1_CORES_DIR: cores })).map((s) => s.stage)).toEqual(['simulate-function']);
+    here.leave();
+    elsewhere.leave();
+  });
+
   it('drops a stage whose process is gone', () => {
     const env = { HW1_CORES_DIR: tempDir() };
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;

@@ -1,9 +1,11 @@
 /**
  * One progress line for the whole report. turbo runs each stage as its own
  * process, each printing its own progress; the board is where they meet: a
- * small status file per running stage beside the core slots (cores.ts, so
- * machine-wide), and one stage at a time, the board's leader (a lock file,
- * taken over when its process ends), prints a line over all of them:
+ * small status file per running stage beside the core slots (cores.ts), one
+ * board per artifacts directory (the stages of one report write into one;
+ * another checkout's report, or a test's stages, have boards of their own),
+ * and one stage at a time, the board's leader (a lock file, taken over when
+ * its process ends), prints a line over all of them:
  *
  *   [report] 3 stages: simulate-function 62% (ETA 1 min 5 s), minimal-ratio 20% (after warm-up), flatness-sensitivity not training yet · ETA once every stage has trained a while
  *
@@ -15,7 +17,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/artifact.ts';
 import { duration } from '../core/format.ts';
+import { sha256 } from '../core/hash.ts';
 import { alive, type Lock, tryAcquireLock } from '../core/lock.ts';
+import { artifactsRoot } from '../core/paths.ts';
 import { coresDir } from './cores.ts';
 
 /** What a stage says of itself on the board. */
@@ -46,7 +50,7 @@ export interface BoardOptions {
   now?: () => number;
 }
 
-export const boardDir = (env: NodeJS.ProcessEnv = process.env): string => join(coresDir(env), 'board');
+export const boardDir = (env: NodeJS.ProcessEnv = process.env): string => join(coresDir(env), `board-${sha256(artifactsRoot(env)).slice(0, 12)}`);
 
 /** Every live stage's status on the board; entries of processes that are gone are removed. */
 export function readBoard(dir: string): StageStatus[] {
