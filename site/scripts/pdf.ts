@@ -10,6 +10,15 @@ import { siteOutDir } from '@hw1/pipeline/paths';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
 
+/** A4 as Chromium prints it (8.27 × 11.7 in) and the margins, in mm; the print layout is measured against the area inside them. */
+export const paper = { format: 'A4', width: 8.27 * 25.4, height: 11.7 * 25.4, margin: { top: 16, bottom: 18, left: 15, right: 15 } };
+
+/** The printable area of a page in CSS px (96 per inch). */
+export const printable = {
+  width: ((paper.width - paper.margin.left - paper.margin.right) * 96) / 25.4,
+  height: ((paper.height - paper.margin.top - paper.margin.bottom) * 96) / 25.4,
+};
+
 /** Prints `dir`/print.html to `out`; returns the number of pages. */
 export async function printReport(dir: string, out: string): Promise<number> {
   const server = await serveDirectory(dir);
@@ -23,16 +32,16 @@ export async function printReport(dir: string, out: string): Promise<number> {
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({
       path: out,
-      format: 'A4',
+      format: paper.format,
       printBackground: true,
       // Bookmarks from the headings, and a tagged (accessible) PDF: a reader can jump to a section, a screen reader can read it.
       outline: true,
       tagged: true,
-      margin: { top: '16mm', bottom: '18mm', left: '15mm', right: '15mm' },
+      margin: Object.fromEntries(Object.entries(paper.margin).map(([side, mm]) => [side, `${mm}mm`])),
       displayHeaderFooter: true,
       headerTemplate: '<div></div>',
       footerTemplate:
-        '<div style="width:100%;font-family:system-ui,sans-serif;font-size:8px;color:#444;padding:0 15mm;display:flex;justify-content:space-between">' +
+        `<div style="width:100%;font-family:system-ui,sans-serif;font-size:8px;color:#444;padding:0 ${paper.margin.left}mm;display:flex;justify-content:space-between">` +
         '<span>Deep learning report: depth, optimization, generalization</span><span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>',
     });
     // Each page is one "/Type /Page" object in the file Chromium writes.
