@@ -24,11 +24,12 @@ describe('claims checked against the artifacts', () => {
     const artifact = JSON.parse(readFileSync(file, 'utf8'));
     // The one-hidden-layer network now has half again as many parameters as it had, so "nearly the same number of
     // parameters (within 2% of each other)" is false.
-    const shallow = artifact.data.models.find((m: { name: string }) => m.name === 'shallow');
+    // The shallowest network by depth, whatever the config names it.
+    const shallow = artifact.data.models.reduce((a: { depth: number }, b: { depth: number }) => (b.depth < a.depth ? b : a));
     shallow.parameters = Math.round(shallow.parameters * 1.5);
     // And it now "fits" the square wave perfectly, so the data choose another sentence about depth on that function.
     const sign = artifact.data.functions.find((f: { id: string }) => f.id === 'sign');
-    for (const run of sign.results.find((r: { model: string }) => r.model === 'shallow').runs) run.finalLoss = 1e-9;
+    for (const run of sign.results.find((r: { model: string }) => r.model === shallow.name).runs) run.finalLoss = 1e-9;
     // As if the stage had computed these results: the manifest's result hash follows them (else the site refuses a tampered artifact).
     artifact.manifest.dataHash = resultHash(artifact.data);
     writeFileSync(file, JSON.stringify(artifact));
@@ -57,7 +58,7 @@ describe('claims checked against the artifacts', () => {
     const sign = depth(text(out), 'sign');
     expect(sign.map((el) => el.getAttribute('data-outcome'))).toEqual(['shallower-fits-better']);
     expect(sign[0]!.textContent).toMatch(/the wide, shallow network fits better beyond the seeds’ spread/);
-    expect(sign[0]!.getAttribute('data-evidence')).toMatch(/of shallow 1\.00 × 10⁻⁹ to 1\.00 × 10⁻⁹/);
+    expect(sign[0]!.getAttribute('data-evidence')).toMatch(/ 1\.00 × 10⁻⁹ to 1\.00 × 10⁻⁹$/);
     expect(sign[0]!.getAttribute('data-claim')).toBe('pass');
     // The unchanged artifacts choose another sentence for the same function: the choice follows the data.
     const plain = depth(text(untouched), 'sign');
