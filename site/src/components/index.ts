@@ -17,6 +17,7 @@ import TaskRanking from './TaskRanking.astro';
 import TaskSetup from './TaskSetup.astro';
 import TrajectorySetup from './TrajectorySetup.astro';
 import Value from './Value.astro';
+import When from './When.astro';
 
 export const components = {
   Claim,
@@ -37,4 +38,5 @@ export const components = {
   TaskSetup,
   TrajectorySetup,
   Value,
+  When,
 };

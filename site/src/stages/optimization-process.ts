@@ -260,7 +260,20 @@ const nearest = (axis: readonly number[], v: number) => axis.reduce((best, a, i)
  */
 export function surfaceFacts(d: OptimizationProcessData) {
   const s = d.surface;
-  if (!s) return null;
+  // Without a surface every number is NaN, so the prose's values still resolve; <When has="surface.computed"> hides that prose.
+  if (!s)
+    return {
+      computed: false,
+      lowest: NaN,
+      highest: NaN,
+      atSolution: NaN,
+      lowestStepsAway: NaN,
+      distance: NaN,
+      rise1: NaN,
+      rise2: NaN,
+      steepness: NaN,
+      startLoss: NaN,
+    };
   const { alpha, beta, loss } = s;
   const [i0, j0] = [nearest(alpha, 0), nearest(beta, 0)];
   let lowest = { value: Infinity, i: 0, j: 0 };
@@ -274,6 +287,7 @@ export function surfaceFacts(d: OptimizationProcessData) {
   const rise1 = (loss[j0]![nearest(alpha, distance)]! + loss[j0]![nearest(alpha, -distance)]!) / 2 - centre;
   const rise2 = (loss[nearest(beta, distance)]![i0]! + loss[nearest(beta, -distance)]![i0]!) / 2 - centre;
   return {
+    computed: true,
     lowest: lowest.value,
     highest: Math.max(...loss.flat()),
     atSolution: centre,

@@ -43,7 +43,10 @@ const correlationOutcome = (rho: number, n: number, negative: string, positive: 
   const threshold = 2 / Math.sqrt(n - 1);
   return Number.isNaN(rho) ? none : rho <= -threshold ? negative : rho >= threshold ? positive : none;
 };
-const rhoText = (rho: number, n: number) => `Spearman's ρ = ${rho.toFixed(2)} over ${n} (|ρ| ≥ ${(2 / Math.sqrt(n - 1)).toFixed(2)} counts as a relation)`;
+const rhoText = (rho: number, n: number) =>
+  Number.isNaN(rho)
+    ? `no rank correlation over ${n}: one of the two does not vary`
+    : `Spearman's ρ = ${rho.toFixed(2)} over ${n} (|ρ| ≥ ${(2 / Math.sqrt(n - 1)).toFixed(2)} counts as a relation)`;
 const rangeText = (xs: readonly number[], show: (v: number) => string = sci) => `${show(Math.min(...xs))} to ${show(Math.max(...xs))}`;
 const need = (args: Args, key: string, check: string): string => {
   const v = args[key];
@@ -229,7 +232,7 @@ export const checks = {
   /** Whether the lowest loss on the error surface's grid lies at the trained solution (within two grid steps of the plane's origin). */
   'surface-lowest-at-solution': () => {
     const f = optimizationFacts().surface;
-    if (!f) return unchecked('every run diverged: no surface');
+    if (!f.computed) return unchecked('every run diverged: no surface');
     return verdict(
       f.lowestStepsAway <= 2,
       `lowest loss on the grid ${sci(f.lowest)}, ${f.lowestStepsAway} grid steps from the trained solution (loss ${sci(f.atSolution)} there)`,
@@ -238,7 +241,7 @@ export const checks = {
   /** The shape of the error surface around the solution: a valley along one direction (the loss rises at least twice as much along the other) or a round bowl. */
   'surface-shape': () => {
     const f = optimizationFacts().surface;
-    if (!f) return unchecked('every run diverged: no surface');
+    if (!f.computed) return unchecked('every run diverged: no surface');
     const outcome = f.steepness >= 2 ? 'valley-along-1' : f.steepness <= 0.5 ? 'valley-along-2' : 'round';
     return found(
       outcome,
