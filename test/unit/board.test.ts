@@ -88,13 +88,18 @@ describe('the progress board', () => {
         prefix: '[demo]',
         now: () => t,
         report: (s) => told.push(s),
-        overall: () => (due ? '[report] 2 stages: …' : null),
+        // Due once, from the 50th step: printed at the next update that tells the board.
+        overall: () => {
+          if (!due) return null;
+          due = false;
+          return '[report] 2 stages: …';
+        },
       },
     );
     const run = log.progress(100, 'epoch').start('run', 100);
     for (let e = 1; e <= 100; e++) {
       t += 0.1;
-      due = e === 50;
+      if (e === 50) due = true;
       run.update(e, 'loss 1');
     }
     run.end('done');
@@ -102,5 +107,8 @@ describe('the progress board', () => {
     expect(told.at(-1)).toEqual({ done: 1, etaSeconds: 0, training: false });
     expect(told.find((s) => s.etaSeconds !== null)!.etaSeconds).toBeGreaterThan(0);
     expect(text.split('\n').filter((l) => l === '[report] 2 stages: …')).toHaveLength(1);
+    // Told at most twice a second (10 s of steps of 0.1 s: about 20 times, not 100), and when training stopped.
+    expect(told.length).toBeGreaterThan(10);
+    expect(told.length).toBeLessThan(30);
   });
 });

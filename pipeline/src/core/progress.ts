@@ -86,8 +86,15 @@ export function createLogger(out: Output, options: LoggerOptions = {}): Logger {
         const left = eta();
         return left === null ? 'ETA after warm-up' : `ETA ${duration(left)}`;
       };
+      // At most twice a second (a stage may update on every optimizer step), and whenever training starts or stops.
+      let lastTell = -Infinity;
+      let toldTraining: boolean | null = null;
       const tell = (): void => {
         if (!options.report) return;
+        const t = now();
+        if (t - lastTell < 0.5 && active.size > 0 === toldTraining) return;
+        lastTell = t;
+        toldTraining = active.size > 0;
         options.report({ done: Math.min(1, done() / totalSteps), etaSeconds: eta(), training: active.size > 0 });
         const o = options.overall?.();
         if (o) {

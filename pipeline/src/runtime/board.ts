@@ -97,6 +97,7 @@ export function joinBoard(stage: string, options: BoardOptions = {}): Board {
   let lastWrite = -Infinity;
   let lastTraining: boolean | null = null;
   let lastOverall = now();
+  let lastTry = -Infinity;
   let leader: Lock | null = null;
   let left = false;
   mkdirSync(dir, { recursive: true });
@@ -123,7 +124,9 @@ export function joinBoard(stage: string, options: BoardOptions = {}): Board {
       if (left) return null;
       const t = now();
       if (t - lastOverall < every) return null;
-      if (!leader && leading === null) {
+      // Trying for the lead is a few file operations: once a second at most.
+      if (!leader && leading === null && t - lastTry >= 1) {
+        lastTry = t;
         leader = tryAcquireLock(join(dir, 'leader.lock'));
         if (leader) leading = self;
       }
