@@ -265,7 +265,6 @@ export function surfaceFacts(d: OptimizationProcessData) {
     return {
       computed: false,
       lowest: NaN,
-      highest: NaN,
       atSolution: NaN,
       lowestStepsAway: NaN,
       distance: NaN,
@@ -289,7 +288,6 @@ export function surfaceFacts(d: OptimizationProcessData) {
   return {
     computed: true,
     lowest: lowest.value,
-    highest: Math.max(...loss.flat()),
     atSolution: centre,
     /** Grid steps between the lowest node and the node nearest the solution (the larger of the two directions). */
     lowestStepsAway: Math.max(Math.abs(lowest.i - i0), Math.abs(lowest.j - j0)),

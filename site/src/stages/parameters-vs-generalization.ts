@@ -49,14 +49,15 @@ export const facts = factsOf('parameters-vs-generalization', (d) => {
   const plateau = rows.find((_, i) => separation(testLosses[i]!, bestLosses) !== 'higher') ?? best;
   return {
     testLosses,
+    /** The test losses over seeds of the width with the lowest median. */
+    bestTestLosses: bestLosses,
     plateau,
-    trainingSamples: d.setup.dataset.trainingSamples,
     /** Parameters of the widest model per training image. */
     parametersPerSample: rows.at(-1)!.parameters / d.setup.dataset.trainingSamples,
     rows,
     smallest: rows[0]!,
     largest: rows.at(-1)!,
-    lowestTestLoss: by('testLoss', 'min'),
+    lowestTestLoss: best,
     highestTestAccuracy: by('testAccuracy', 'max'),
     trainLossTrend: trendWord(rows.map((r) => r.trainLoss)),
     testAccuracyTrend: trendWord(rows.map((r) => r.testAccuracy)),

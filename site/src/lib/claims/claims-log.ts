@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ReportChanges } from '@hw1/pipeline/comparison';
 import { escapeHtml } from '@hw1/pipeline/format';
 import type { AstroIntegration } from 'astro';
 import { parseHTML } from 'linkedom';
@@ -148,7 +149,7 @@ function writeReportChanges(dir: string): void {
           head: verdictText(c.status, c.outcome),
         })),
         figures: figures.map(({ page, id, label, change }) => ({ page, id, label, change })),
-      },
+      } satisfies ReportChanges,
       null,
       2,
     )}\n`,

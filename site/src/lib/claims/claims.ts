@@ -43,10 +43,10 @@ const correlationOutcome = (rho: number, n: number, negative: string, positive: 
   const threshold = 2 / Math.sqrt(n - 1);
   return Number.isNaN(rho) ? none : rho <= -threshold ? negative : rho >= threshold ? positive : none;
 };
-const rhoText = (rho: number, n: number) =>
+const rhoText = (rho: number, n: number, what: string) =>
   Number.isNaN(rho)
-    ? `no rank correlation over ${n}: one of the two does not vary`
-    : `Spearman's ρ = ${rho.toFixed(2)} over ${n} (|ρ| ≥ ${(2 / Math.sqrt(n - 1)).toFixed(2)} counts as a relation)`;
+    ? `no rank correlation over ${n} ${what}: one of the two does not vary`
+    : `Spearman's ρ = ${rho.toFixed(2)} over ${n} ${what} (|ρ| ≥ ${(2 / Math.sqrt(n - 1)).toFixed(2)} counts as a relation)`;
 const rangeText = (xs: readonly number[], show: (v: number) => string = sci) => `${show(Math.min(...xs))} to ${show(Math.max(...xs))}`;
 const need = (args: Args, key: string, check: string): string => {
   const v = args[key];
@@ -235,7 +235,7 @@ export const checks = {
     if (!f.computed) return unchecked('every run diverged: no surface');
     return verdict(
       f.lowestStepsAway <= 2,
-      `lowest loss on the grid ${sci(f.lowest)}, ${f.lowestStepsAway} grid steps from the trained solution (loss ${sci(f.atSolution)} there)`,
+      `lowest loss on the grid ${sci(f.lowest)}, ${f.lowestStepsAway} grid step${f.lowestStepsAway === 1 ? '' : 's'} from the trained solution (loss ${sci(f.atSolution)} there)`,
     );
   },
   /** The shape of the error surface around the solution: a valley along one direction (the loss rises at least twice as much along the other) or a round bowl. */
@@ -262,10 +262,7 @@ export const checks = {
   'ratio-vs-loss': () => {
     const f = minimalRatioFacts();
     const rho = f.ratioLossCorrelation;
-    return found(
-      correlationOutcome(rho, f.finished, 'higher-ratio-lower-loss', 'higher-ratio-higher-loss', 'no-relation'),
-      `${rhoText(rho, f.finished)} points`,
-    );
+    return found(correlationOutcome(rho, f.finished, 'higher-ratio-lower-loss', 'higher-ratio-higher-loss', 'no-relation'), rhoText(rho, f.finished, 'points'));
   },
   /** Zhang et al. (2017): random labels are memorised, only more slowly than true ones. Reaching 99% training accuracy, shuffled vs. true labels. */
   'random-labels-slower': () => {
@@ -281,11 +278,10 @@ export const checks = {
   'width-test-loss': () => {
     const f = widthFacts();
     const widest = f.testLosses.at(-1)!;
-    const bestLosses = f.testLosses[f.rows.indexOf(f.lowestTestLoss)]!;
-    const outcome = f.lowestTestLoss === f.largest ? 'lowest-at-widest' : separation(widest, bestLosses) === 'higher' ? 'rises-again' : 'levels-off';
+    const outcome = f.lowestTestLoss === f.largest ? 'lowest-at-widest' : separation(widest, f.bestTestLosses) === 'higher' ? 'rises-again' : 'levels-off';
     return found(
       outcome,
-      `median test loss lowest at width ${f.lowestTestLoss.width} (${rangeText(bestLosses)} over seeds); widest (${f.largest.width}): ${rangeText(widest)}; narrowest width whose seeds overlap the best's: ${f.plateau.width}`,
+      `median test loss lowest at width ${f.lowestTestLoss.width} (${rangeText(f.bestTestLosses)} over seeds); widest (${f.largest.width}): ${rangeText(widest)}; narrowest width whose seeds overlap the best's: ${f.plateau.width}`,
     );
   },
   /** Keskar et al. (2017): the largest batch's sharpness vs. the smallest's, over seeds. */
@@ -319,7 +315,7 @@ export const checks = {
   'sensitivity-vs-gap': () => {
     const f = sensitivityFacts();
     const rho = f.sensitivityGapCorrelation;
-    return found(correlationOutcome(rho, f.runs, 'more-sensitive-smaller-gap', 'more-sensitive-larger-gap', 'no-relation'), `${rhoText(rho, f.runs)} runs`);
+    return found(correlationOutcome(rho, f.runs, 'more-sensitive-smaller-gap', 'more-sensitive-larger-gap', 'no-relation'), rhoText(rho, f.runs, 'runs'));
   },
 } satisfies Record<string, Check>;
 
@@ -352,7 +348,14 @@ export type CheckName = keyof typeof checks;
 export function runCheck(name: string, args: Args = {}): CheckResult {
   const check = (checks as Record<string, Check>)[name];
   if (!check) throw new Error(`<Claim check="${name}">: no such check; the checks are in site/src/lib/claims/claims.ts (${Object.keys(checks).join(', ')})`);
-  return check(args);
+  const result = check(args);
+  // A finding's outcome must be one its pages can name; another would leave every one of its sentences hidden.
+  const outcome = outcomeOf(result);
+  if (outcome !== null && !outcomesOf(name).includes(outcome))
+    throw new Error(
+      `claim check "${name}" answered "${outcome}", which \`findings\` in site/src/lib/claims/claims.ts does not list (${outcomesOf(name).join(', ')})`,
+    );
+  return result;
 }
 
 /** A check's verdict on the base's artifacts, in a compare build (null in a normal one): "absent" when the base has no data for it. */
