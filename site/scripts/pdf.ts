@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { InputError, runMain, UsageError } from '@hw1/pipeline/errors';
+import { InputError, runMain, UsageError, unknownArgument } from '@hw1/pipeline/errors';
 import { siteOutDir } from '@hw1/pipeline/paths';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const option = argv.find((a) => a.startsWith('-'));
-  if (option) throw new UsageError(`unknown option ${option}; see --help`);
+  if (option) throw unknownArgument(option);
   if (argv.length > 1) throw new UsageError(`expected at most one output file, got ${argv.length}; see --help`);
   if (argv[0] && !argv[0].endsWith('.pdf')) throw new UsageError(`the output file should end in .pdf, got ${argv[0]}`);
   const dir = siteOutDir();

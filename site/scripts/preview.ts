@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { runMain, UsageError } from '@hw1/pipeline/errors';
+import { runMain, UsageError, unknownArgument } from '@hw1/pipeline/errors';
 import { projectRoot, siteOutDir } from '@hw1/pipeline/paths';
 import { serveDirectory } from './static-server.ts';
 
@@ -29,7 +29,7 @@ runMain(async () => {
   let port = 4321;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a !== '--port') throw new UsageError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} ${a}; see --help`);
+    if (a !== '--port') throw unknownArgument(a);
     const v = argv[++i];
     port = Number(v);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port expects a port number (0 to 65535), got ${v ?? 'nothing'}`);

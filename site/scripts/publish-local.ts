@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InputError, runMain, UsageError } from '@hw1/pipeline/errors';
+import { InputError, runMain, unknownArgument } from '@hw1/pipeline/errors';
 import { projectRoot, siteOutDir } from '@hw1/pipeline/paths';
 import { mustGit, PagesError, prNumber, updateBranch } from './pages.ts';
 import { printReport } from './pdf.ts';
@@ -71,7 +71,7 @@ function parse(argv: string[]): Options | null {
       o.port = Number(value());
       if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new InputError(`--port: expected a port number`);
     } else if (a === '--check') o.check = true;
-    else throw new UsageError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} ${a}; see --help`);
+    else throw unknownArgument(a);
   }
   for (const dir of [o.site, o.preview]) if (dir && !existsSync(join(dir, 'index.html'))) throw new InputError(`${dir}: no built site (index.html)`);
   return o;

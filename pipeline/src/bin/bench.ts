@@ -1,6 +1,6 @@
 /** `npm run bench`: the command line of bench/bench.ts. */
 import { bench, profile } from '../bench/bench.ts';
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
 
 const help = `Usage: npm run bench [-- --json] [-- --seconds N] [-- --no-peer]
        npm run bench -- --profile [--only TEXT] [--steps N]
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       only = argv[++i] ?? null;
       if (!only) throw new UsageError('--only expects the text of a case name, e.g. --only cnn-4conv');
     } else if (a !== '--json' && a !== '--no-peer' && a !== '--profile') {
-      throw new UsageError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} ${a}; see --help`);
+      throw unknownArgument(a);
     }
   }
   const profiling = argv.includes('--profile');

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { InputError, runMain, UsageError } from '../core/errors.ts';
+import { InputError, runMain, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 
 const usage = `npm run cache-server [-- --help]
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (argv.length) throw new UsageError(`unknown ${argv[0]!.startsWith('-') ? 'option' : 'argument'} ${argv[0]}; see --help`);
+  if (argv.length) throw unknownArgument(argv[0]!);
   const host = process.env.HW1_CACHE_HOST || '127.0.0.1';
   const port = Number(process.env.HW1_CACHE_PORT || 4391);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InputError(`HW1_CACHE_PORT=${process.env.HW1_CACHE_PORT}: expected a port number`);

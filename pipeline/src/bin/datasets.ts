@@ -6,7 +6,7 @@
  * --warn-only, a warning that lets the install finish).
  */
 import { relative } from 'node:path';
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { linkDatasets } from '../data/links.ts';
 
@@ -32,7 +32,7 @@ runMain(async () => {
     return 0;
   }
   const unknown = args.find((a) => a !== '--warn-only');
-  if (unknown) throw new UsageError(`unknown ${unknown.startsWith('-') ? 'option' : 'argument'} ${unknown}; see --help`);
+  if (unknown) throw unknownArgument(unknown);
   let blocked = 0;
   for (const { name, link, target, available, blocked: why } of linkDatasets()) {
     const where = target ? `${relative(projectRoot, link)} -> ${target}` : 'no location (set HW1_DATA_DIR)';

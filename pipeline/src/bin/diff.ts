@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { type DiffOptions, diff } from '../compare/diff.ts';
 import { activeProfile } from '../core/config.ts';
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
 
@@ -52,7 +52,7 @@ function parseArgs(argv: string[]): Omit<DiffOptions, 'profile'> | null {
       if (!v) throw new UsageError('--out needs a directory');
       out = resolve(v);
     } else if (a === '--no-site') site = false;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}; see --help`);
+    else if (a.startsWith('-')) throw unknownArgument(a);
     else positional.push(a);
   }
   if (positional.length === 0) throw new UsageError('expected the base revision, e.g. npm run diff -- main; see --help');

@@ -1,5 +1,5 @@
 /** `npm run new-stage -- <name> [--title "…"] [--section "…"]`: the command line of tooling/new-stage.ts. */
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
 import { type NewStageOptions, newStage } from '../tooling/new-stage.ts';
 
 const help = `Usage: npm run new-stage -- <name> [--title "<title>"] [--section "<label>"]
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       const v = argv[++i];
       if (!v) throw new UsageError(`${a} needs a value`);
       options[a === '--title' ? 'title' : 'section'] = v;
-    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}; see --help`);
+    } else if (a.startsWith('-')) throw unknownArgument(a);
     else positional.push(a);
   }
   if (positional.length !== 1) throw new UsageError(`expected one stage name, got ${positional.length}; see --help`);

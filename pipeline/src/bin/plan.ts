@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { activeProfile } from '../core/config.ts';
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 
 const usage = `npm run plan [-- --help]
@@ -72,7 +72,7 @@ if (import.meta.main) {
       console.log(usage);
       return 0;
     }
-    if (argv.length) throw new UsageError(`unknown ${argv[0]!.startsWith('-') ? 'option' : 'argument'} ${argv[0]}; see --help`);
+    if (argv.length) throw unknownArgument(argv[0]!);
     console.log(JSON.stringify(plan(), null, 2));
     return 0;
   });

@@ -5,7 +5,7 @@
  */
 import { relative } from 'node:path';
 import { profiles } from '../core/config.ts';
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
 import { duration } from '../core/format.ts';
 import { checkTurboPaths, projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const unknownFlag = argv.find((a) => a.startsWith('-'));
-  if (unknownFlag) throw new UsageError(`unknown option ${unknownFlag}; see --help`);
+  if (unknownFlag) throw unknownArgument(unknownFlag);
   if (argv.length > 1) throw new UsageError(`expected one stage name, got ${argv.length}; see --help`);
   const name = argv[0]!;
   checkTurboPaths(['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);

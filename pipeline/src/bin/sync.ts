@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { runMain, UsageError } from '../core/errors.ts';
+import { runMain, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { derive, stale } from '../tooling/sync.ts';
 
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const unknown = argv.find((a) => a !== '--check');
-  if (unknown) throw new UsageError(`unknown ${unknown.startsWith('-') ? 'option' : 'argument'} ${unknown}; see --help`);
+  if (unknown) throw unknownArgument(unknown);
   const { files, stages, warnings } = await derive();
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const outdated = stale(files);

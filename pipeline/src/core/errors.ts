@@ -14,6 +14,9 @@ export class InputError extends Error {
 /** A command line that cannot be acted on (an unknown option, a missing argument). */
 export class UsageError extends InputError {}
 
+/** The error for a command-line word no command takes: "unknown option --x" or "unknown argument x", pointing at --help. */
+export const unknownArgument = (word: string): UsageError => new UsageError(`unknown ${word.startsWith('-') ? 'option' : 'argument'} ${word}; see --help`);
+
 /**
  * Runs a command's main and exits with its code: an InputError prints its
  * message alone and exits 2; anything else is a fault of the pipeline and
