@@ -54,7 +54,7 @@ module.exports = {
       from: { path: '^site/' },
       to: {
         path: `${src}/`,
-        pathNot: [`${src}/stages/index\\.ts$`, `${src}/compare/comparison\\.ts$`, `${src}/core/(format|stats|errors|output-dir|paths)\\.ts$`],
+        pathNot: [`${src}/stages/index\\.ts$`, `${src}/compare/comparison\\.ts$`, `${src}/core/(format|stats|rank-stats|errors|output-dir|paths)\\.ts$`],
       },
     },
     {

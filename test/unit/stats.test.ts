@@ -1,7 +1,8 @@
-/** core/stats.ts: how several seeds are summarised in figures, sentences and metrics. */
+/** core/stats.ts and core/rank-stats.ts: how several seeds are summarised, and how sets of runs relate, in figures, sentences and metrics. */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../pipeline/src/core/random.ts';
-import { mean, median, ranks, separation, spearman, spread } from '../../pipeline/src/core/stats.ts';
+import { ranks, separation, spearman } from '../../pipeline/src/core/rank-stats.ts';
+import { mean, median, spread } from '../../pipeline/src/core/stats.ts';
 
 describe('summaries over seeds', () => {
   it('summarises seeds by median and range', () => {

@@ -1,7 +1,8 @@
 /** The "minimal ratio" artifact as the report shows it: Figure H and the facts its setup and prose quote. */
 import { logTick, sci } from '@hw1/pipeline/format';
+import { spearman } from '@hw1/pipeline/rank-stats';
 import type { StageData } from '@hw1/pipeline/stages';
-import { median, spearman } from '@hw1/pipeline/stats';
+import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
 import { baseNotes, type Side, sidesOf } from '../lib/data/compare.ts';
 import { factsOf } from '../lib/data/facts.ts';

@@ -1,7 +1,8 @@
 /** The "number of parameters vs. generalization" artifact as the report shows it: Figures J and K and the facts its table and prose quote. */
 import { int, logTick } from '@hw1/pipeline/format';
+import { separation } from '@hw1/pipeline/rank-stats';
 import type { StageData } from '@hw1/pipeline/stages';
-import { median, separation } from '@hw1/pipeline/stats';
+import { median } from '@hw1/pipeline/stats';
 import { dataOf } from '../lib/data/artifacts.ts';
 import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
 import { factsOf, trendWord } from '../lib/data/facts.ts';

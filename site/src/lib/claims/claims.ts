@@ -11,7 +11,8 @@
  * choose. A yes/no check's outcomes are "yes" (it holds) and "no".
  */
 import { percent, sci } from '@hw1/pipeline/format';
-import { median, separation } from '@hw1/pipeline/stats';
+import { separation } from '@hw1/pipeline/rank-stats';
+import { median } from '@hw1/pipeline/stats';
 import { facts as interpolationFacts } from '../../stages/flatness-interpolation.ts';
 import { data as sensitivityData, facts as sensitivityFacts } from '../../stages/flatness-sensitivity.ts';
 import { finishedRuns, data as minimalRatioData, facts as minimalRatioFacts } from '../../stages/minimal-ratio.ts';

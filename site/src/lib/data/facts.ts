@@ -4,8 +4,9 @@
  * claims check it again, and the print page renders every section a second
  * time). Called without an argument: the head's data.
  */
+
+import { spearman } from '@hw1/pipeline/rank-stats';
 import type { StageData, StageName } from '@hw1/pipeline/stages';
-import { spearman } from '@hw1/pipeline/stats';
 import { dataOf } from './artifacts.ts';
 
 export function factsOf<N extends StageName, R>(name: N, compute: (d: StageData<N>) => R): (d?: StageData<N>) => R {
