@@ -4,10 +4,12 @@
  * free port, in its own process group so that stopping it stops npm, Astro
  * and everything they started. Waits are liveness guards, not budgets.
  */
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { type Result, root } from './helpers.ts';
 
 export interface DevServer {
@@ -68,8 +70,8 @@ export async function startDevServer(dir: string, env: NodeJS.ProcessEnv = {}): 
     }
   };
   // The address Astro prints (it moves to another port if this one was taken in the meantime).
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: Astro colours its output
-  const plain = () => output.replace(/\x1b\[[0-9;]*m/g, '');
+  // Astro colours its output.
+  const plain = () => stripVTControlCharacters(output);
   const started = Date.now();
   let url: string | undefined;
   while (!url) {
