@@ -1,7 +1,7 @@
 /**
  * The architecture, checked (test/tooling/layers.test.ts runs it): which folder
  * of the pipeline may import which, and where the site meets the pipeline.
- * Layers, lowest first: core → runtime | data → nn → train | analysis →
+ * Layers, lowest first: core → native → runtime | data → nn → train | analysis →
  * stages → compare | bench | tooling → bin. Imports point down only; type-only
  * imports count too.
  */
@@ -17,15 +17,16 @@ const layer = (name, mayImport, comment) => ({
 module.exports = {
   forbidden: [
     layer('core', ['core'], 'core is the contract and the plumbing: it imports no other part of the pipeline (and no TensorFlow.js)'),
-    layer('runtime', ['core', 'runtime'], 'the runtime runs stages: it loads their run modules by name, never by import'),
+    layer('native', ['core', 'native'], 'the native kernels: their build and their binding, no TensorFlow.js'),
+    layer('runtime', ['core', 'native', 'runtime'], 'the runtime runs stages: it loads their run modules by name, never by import'),
     layer('data', ['core', 'data'], 'datasets know nothing of models or training'),
     layer('nn', ['core', 'nn'], 'models are functions of their parameters; they know nothing of data files or training'),
-    layer('train', ['core', 'data', 'nn', 'train'], 'training loops use models and data, not analyses'),
+    layer('train', ['core', 'data', 'native', 'nn', 'train'], 'training loops use models and data, not analyses'),
     layer('analysis', ['core', 'nn', 'analysis'], 'analyses (Hessians, PCA, sensitivity) work on models and vectors, not on training loops'),
     layer('stages', ['core', 'data', 'nn', 'train', 'analysis', 'stages'], 'a stage composes the library below it'),
     layer('compare', ['core', 'stages', 'compare'], 'the diff reads specs and artifacts; it trains nothing'),
-    layer('bench', ['core', 'runtime', 'nn', 'stages', 'bench'], "the benchmark trains the report's models"),
-    layer('tooling', ['core', 'data', 'tooling'], 'derived files and the stage scaffold'),
+    layer('bench', ['core', 'native', 'runtime', 'nn', 'train', 'stages', 'bench'], "the benchmark trains the report's models"),
+    layer('tooling', ['core', 'data', 'native', 'tooling'], 'derived files and the stage scaffold'),
     {
       name: 'stage-to-other-stage',
       comment: "a stage folder imports no other stage folder: one stage's code is never in another's cache key",

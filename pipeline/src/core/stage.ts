@@ -29,7 +29,8 @@ export interface StageSpec<C extends z.ZodType = z.ZodType, D extends z.ZodType 
 
 /** What a backend is called and how it runs, as every manifest records it. */
 export interface BackendInfo {
-  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** `wasm+onednn`: the wasm backend with the native kernels of pipeline/native (convolutions, products, fused steps). */
+  name: 'tensorflow' | 'wasm+onednn' | 'wasm' | 'cpu';
   /** Human-readable details (SIMD, threads, library version). */
   detail: string;
 }

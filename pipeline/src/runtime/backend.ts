@@ -1,15 +1,19 @@
 /**
  * Compute backend selection. In order: `tensorflow` (native, from the
- * optional @tensorflow/tfjs-node-gpu; GPU where CUDA is present), `wasm`
+ * optional @tensorflow/tfjs-node-gpu; GPU where CUDA is present),
+ * `wasm+onednn` (the wasm backend with the native kernels built at install
+ * from pipeline/native, where a compiler and oneDNN were present), `wasm`
  * (SIMD, ships in its npm package), `cpu` (plain JavaScript). HW1_BACKEND
  * names one explicitly; then failing to load it is an error, not a fallback.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../core/errors.ts';
 import type { BackendInfo } from '../core/stage.ts';
+import { loadAddon, setAddonActive } from '../native/addon.ts';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
-export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const satisfies ReadonlyArray<BackendInfo['name']>;
+export const backendNames = ['tensorflow', 'wasm+onednn', 'wasm', 'cpu'] as const satisfies ReadonlyArray<BackendInfo['name']>;
 export type BackendName = BackendInfo['name'];
 
 async function load(name: BackendName): Promise<BackendInfo> {
@@ -21,14 +25,28 @@ async function load(name: BackendName): Promise<BackendInfo> {
       await activate('tensorflow');
       return { name, detail: `native TensorFlow via ${pkg} ${tf.version_core}` };
     }
+    case 'wasm+onednn': {
+      const { addon, reason } = loadAddon();
+      if (!addon) throw new Error(`no native kernels: ${reason}`);
+      const { onednn, isa } = JSON.parse(addon.info()) as { onednn: string; isa: string };
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmTrainingKernels();
+      registerNativeKernels(addon);
+      setAddonActive(true);
+      await activate('wasm');
+      return { name, detail: `WebAssembly SIMD with native kernels (oneDNN ${onednn}, ${isa}), 1 thread, tfjs ${tf.version_core}` };
+    }
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmTrainingKernels();
+      unregisterNativeKernels();
+      setAddonActive(false);
       await activate('wasm');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       return { name, detail: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread, tfjs ${tf.version_core}` };
     }
     case 'cpu': {
+      setAddonActive(false);
       await import('@tensorflow/tfjs-backend-cpu');
       await activate('cpu');
       return { name, detail: `plain JavaScript, tfjs ${tf.version_core}` };

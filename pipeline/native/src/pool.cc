@@ -1,0 +1,78 @@
+// Max-pool gradient and bias-gradient sums as direct loops: both are memory
+// bound, and tfjs builds the first from a dozen elementwise kernels and the
+// second from a transpose and a sum over the last axis.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "common.h"
+
+namespace hw1 {
+namespace {
+
+// args: n, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft, dy [n,oh,ow,c], x [n,h,w,c], dx [n,h,w,c].
+// As tfjs's cpu backend: each window's dy goes to its first maximum in row-major order (strictly greater
+// replaces), positions outside the input never win, and a window with no finite-or-larger value sends nothing.
+void maxPoolBackward(Call &c) {
+  const int64_t n = c.integer(), h = c.integer(), w = c.integer(), ch = c.integer();
+  const int64_t oh = c.integer(), ow = c.integer(), kh = c.integer(), kw = c.integer();
+  const int64_t sh = c.integer(), sw = c.integer(), pt = c.integer(), pl = c.integer();
+  const float *dy = c.tensor(n * oh * ow * ch);
+  const float *x = c.tensor(n * h * w * ch);
+  float *dx = c.tensor(n * h * w * ch);
+  std::memset(dx, 0, sizeof(float) * n * h * w * ch);
+  std::vector<float> best(ch);
+  std::vector<int64_t> where(ch);
+  for (int64_t b = 0; b < n; b++) {
+    const float *xb = x + b * h * w * ch;
+    float *dxb = dx + b * h * w * ch;
+    for (int64_t i = 0; i < oh; i++) {
+      for (int64_t j = 0; j < ow; j++) {
+        std::fill(best.begin(), best.end(), -INFINITY);
+        std::fill(where.begin(), where.end(), -1);
+        for (int64_t u = 0; u < kh; u++) {
+          const int64_t r = i * sh - pt + u;
+          if (r < 0 || r >= h) continue;
+          for (int64_t v = 0; v < kw; v++) {
+            const int64_t q = j * sw - pl + v;
+            if (q < 0 || q >= w) continue;
+            const float *px = xb + (r * w + q) * ch;
+            for (int64_t d = 0; d < ch; d++) {
+              if (px[d] > best[d]) {
+                best[d] = px[d];
+                where[d] = (r * w + q) * ch + d;
+              }
+            }
+          }
+        }
+        const float *g = dy + ((b * oh + i) * ow + j) * ch;
+        for (int64_t d = 0; d < ch; d++) {
+          if (where[d] >= 0) dxb[where[d]] += g[d];
+        }
+      }
+    }
+  }
+}
+
+// args: rows, columns, x [rows, columns], out [columns]: the sum over the leading axes (a bias gradient).
+// Rows are added in order, so the result does not depend on how the loop is vectorized.
+void sumRows(Call &c) {
+  const int64_t rows = c.integer(), cols = c.integer();
+  const float *x = c.tensor(rows * cols);
+  float *out = c.tensor(cols);
+  std::memset(out, 0, sizeof(float) * cols);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    for (int64_t j = 0; j < cols; j++) out[j] += row[j];
+  }
+}
+
+}  // namespace
+
+void registerPool(napi_env env, napi_value exports) {
+  exportKernel(env, exports, "maxPoolBackward", maxPoolBackward);
+  exportKernel(env, exports, "sumRows", sumRows);
+}
+
+}  // namespace hw1
