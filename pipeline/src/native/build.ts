@@ -21,9 +21,7 @@ export const addonFile = join(nativeBuild, 'hw1_native.node');
 export const statusFile = join(nativeBuild, 'status.json');
 
 /** What the last build did: the kernels built (and with what), or why not. */
-export type NativeStatus =
-  | { built: true; onednn: string; isa: string; compiler: string; flags: string[]; sources: string }
-  | { built: false; reason: string };
+export type NativeStatus = { built: true; onednn: string; isa: string; compiler: string; flags: string[]; sources: string } | { built: false; reason: string };
 
 export function readStatus(file = statusFile): NativeStatus | null {
   try {
@@ -90,7 +88,14 @@ export function buildNative(env: NodeJS.ProcessEnv = process.env): NativeStatus 
   renameSync(tmp, addonFile);
   const hash = createHash('sha256');
   for (const f of readdirSync(nativeSources).sort()) hash.update(f).update(readFileSync(join(nativeSources, f)));
-  return { built: true, onednn: info.onednn, isa: info.isa, compiler: version.stdout.split('\n')[0]!.trim(), flags: FLAGS, sources: hash.digest('hex').slice(0, 16) };
+  return {
+    built: true,
+    onednn: info.onednn,
+    isa: info.isa,
+    compiler: version.stdout.split('\n')[0]!.trim(),
+    flags: FLAGS,
+    sources: hash.digest('hex').slice(0, 16),
+  };
 }
 
 /** Builds, records the outcome in status.json (removing a stale addon on failure) and returns it. */

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/random.ts';
 import { type CnnSpec, KERNEL } from './cnn-shape.ts';
+import { conv2dSame, dense } from './fused.ts';
 
 /** PyTorch's defaults for Conv2d and Linear: weights and biases uniform in ±1/√fan_in. */
 export function initCnn(spec: CnnSpec, rng: Rng): tf.Tensor[] {
@@ -30,23 +31,22 @@ export function initCnn(spec: CnnSpec, rng: Rng): tf.Tensor[] {
   return params;
 }
 
-/** Logits for a batch x of shape [batch, h, w, c]. */
+/** Logits for a batch x of shape [batch, h, w, c]; each layer is one fused kernel (nn/fused.ts). */
 export function cnn(spec: CnnSpec, params: readonly tf.Tensor[], x: tf.Tensor4D): tf.Tensor2D {
   let h: tf.Tensor4D = x;
   let p = 0;
   for (const block of spec.blocks) {
     for (let i = 0; i < block.length; i++) {
-      h = tf.relu(tf.add(tf.conv2d(h, params[p] as tf.Tensor4D, 1, 'same'), params[p + 1]!)) as tf.Tensor4D;
+      h = conv2dSame(h, params[p] as tf.Tensor4D, params[p + 1] as tf.Tensor1D, 'relu');
       p += 2;
     }
     h = tf.maxPool(h, 2, 2, 'valid');
   }
   let z: tf.Tensor2D = tf.reshape(h, [h.shape[0], -1]);
-  const dense = spec.dense.length + 1;
-  for (let l = 0; l < dense; l++) {
-    z = tf.add(tf.matMul(z, params[p] as tf.Tensor2D), params[p + 1]!) as tf.Tensor2D;
+  const layers = spec.dense.length + 1;
+  for (let l = 0; l < layers; l++) {
+    z = dense(z, params[p] as tf.Tensor2D, params[p + 1] as tf.Tensor1D, l < layers - 1 ? 'relu' : 'linear');
     p += 2;
-    if (l < dense - 1) z = tf.relu(z);
   }
   return z;
 }

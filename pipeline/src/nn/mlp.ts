@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/random.ts';
+import { dense } from './fused.ts';
 import { type Activation, layerSizes, type MlpSpec } from './mlp-shape.ts';
 
 /**
@@ -46,13 +47,14 @@ export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   return activation === 'relu' ? tf.relu(x) : tanh(x);
 }
 
-/** Forward pass; x has shape [batch, inputs]. */
+/** Forward pass; x has shape [batch, inputs]. Each layer is one fused kernel (nn/fused.ts): product, bias and ReLU. */
 export function mlp(params: readonly tf.Tensor[], x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  let h: tf.Tensor = x;
+  let h = x;
   const layers = params.length / 2;
   for (let l = 0; l < layers; l++) {
-    h = tf.add(tf.matMul(h as tf.Tensor2D, params[2 * l] as tf.Tensor2D), params[2 * l + 1]!);
-    if (l < layers - 1) h = activate(h, activation);
+    const hidden = l < layers - 1;
+    h = dense(h, params[2 * l] as tf.Tensor2D, params[2 * l + 1] as tf.Tensor1D, hidden && activation === 'relu' ? 'relu' : 'linear');
+    if (hidden && activation === 'tanh') h = tanh(h) as tf.Tensor2D;
   }
-  return h as tf.Tensor2D;
+  return h;
 }

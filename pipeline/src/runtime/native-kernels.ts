@@ -82,10 +82,22 @@ function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
       return fallback(tf.FusedConv2D, args);
     }
     const b = args.backend as WasmBackend;
-    const info = tf.backend_util.computeConv2DInfo(x!.shape as Shape4, filter!.shape as Shape4, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      x!.shape as Shape4,
+      filter!.shape as Shape4,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const y = b.makeOutput(info.outShape, 'float32');
     const biasArgs = bias ? where(b, bias) : [0, 0];
-    addon.convForward(heap(b), Float64Array.of(...geometry(info), ...where(b, x!), ...where(b, filter!), ...biasArgs, ...where(b, y), activation === 'relu' ? 1 : 0));
+    addon.convForward(
+      heap(b),
+      Float64Array.of(...geometry(info), ...where(b, x!), ...where(b, filter!), ...biasArgs, ...where(b, y), activation === 'relu' ? 1 : 0),
+    );
     return y;
   };
 
@@ -113,7 +125,17 @@ function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
 
   /** act(a·b + bias) through sgemm; `bias` and `activation` only for _FusedMatMul (a bias of one value per column, ReLU or none). */
   const product = (name: string, args: KernelArgs): tf.TensorInfo => {
-    const { a, b: bIn, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined> as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    const {
+      a,
+      b: bIn,
+      bias,
+      preluActivationWeights,
+    } = args.inputs as Record<string, tf.TensorInfo | undefined> as {
+      a: tf.TensorInfo;
+      b: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+      preluActivationWeights?: tf.TensorInfo;
+    };
     const { transposeA, transposeB, activation = 'linear' } = args.attrs as unknown as tf._FusedMatMulAttrs;
     const leadA = a.shape.slice(0, -2);
     const leadB = bIn.shape.slice(0, -2);
@@ -132,7 +154,21 @@ function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
     const biasArgs = bias ? where(b, bias) : [0, 0];
     addon.matMul(
       heap(b),
-      Float64Array.of(batch, batchA, batchB, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, ...where(b, a), ...where(b, bIn), ...where(b, out), ...biasArgs, activation === 'relu' ? 1 : 0),
+      Float64Array.of(
+        batch,
+        batchA,
+        batchB,
+        m,
+        n,
+        k,
+        transposeA ? 1 : 0,
+        transposeB ? 1 : 0,
+        ...where(b, a),
+        ...where(b, bIn),
+        ...where(b, out),
+        ...biasArgs,
+        activation === 'relu' ? 1 : 0,
+      ),
     );
     return out;
   };

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Divergence, firstNonFinite } from '../core/divergence.ts';
 import type { LabelledImages } from '../data/images.ts';
+import { softmaxCrossEntropy } from '../nn/fused.ts';
 import { DONE, runLoop } from './loop.ts';
 
 export interface EpochMetrics {
@@ -35,7 +36,8 @@ export interface ClassifierOptions {
 }
 
 function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar;
+  if (logits.shape[1] !== classes) throw new Error(`the model gives ${logits.shape[1]} logits for ${classes} classes`);
+  return softmaxCrossEntropy(logits, labels);
 }
 
 /** Mini-batch Adam on softmax cross-entropy, one pass over the shuffled data per epoch. */

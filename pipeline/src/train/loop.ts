@@ -7,11 +7,12 @@
  * a pass over mini-batches, recording as it goes) is the trainer's.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FusedAdam } from './adam.ts';
 
 export type OptimizerName = 'adam' | 'sgd';
 
 export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
-  return name === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
+  return name === 'adam' ? new FusedAdam(learningRate) : tf.train.sgd(learningRate);
 }
 
 /** Ends the loop after this epoch: the run reached what it trains for (e.g. a target accuracy). */
