@@ -52,7 +52,9 @@ export class FusedAdam extends tf.AdamOptimizer {
       oneMinusAccBeta2: Math.fround(1 - this.acc2),
     };
     const updated = tf.engine().runKernel(FUSED_ADAM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    variables.forEach((variable, i) => variable.assign(updated[i]!));
+    variables.forEach((variable, i) => {
+      variable.assign(updated[i]!);
+    });
     tf.dispose(updated);
     this.acc1 = Math.fround(this.acc1 * Math.fround(this.beta1));
     this.acc2 = Math.fround(this.acc2 * Math.fround(this.beta2));
