@@ -56,8 +56,14 @@ export function buildNative(env: NodeJS.ProcessEnv = process.env): NativeStatus 
   const cxx = compilerOf(env);
   const version = spawnSync(cxx, ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) return { built: false, reason: `no C++ compiler (${cxx}; set CXX, or apt-get install g++)` };
-  const probe = spawnSync(cxx, ['-x', 'c++', '-E', '-o', '/dev/null', '-'], { input: '#include <oneapi/dnnl/dnnl.hpp>\n', encoding: 'utf8' });
+  // The version header alone preprocesses to a few lines: which oneDNN, if any, the compiler finds.
+  const probe = spawnSync(cxx, ['-x', 'c++', '-E', '-P', '-'], {
+    input: '#include <oneapi/dnnl/dnnl_version.h>\nDNNL_VERSION_MAJOR.DNNL_VERSION_MINOR.DNNL_VERSION_PATCH\n',
+    encoding: 'utf8',
+  });
   if (probe.status !== 0) return { built: false, reason: 'no oneDNN headers (apt-get install libdnnl-dev)' };
+  const found = probe.stdout.trim().split('\n').at(-1)!.replace(/\s/g, '');
+  if (!found.startsWith('2.')) return { built: false, reason: `oneDNN ${found} found; the kernels use oneDNN 2's API (Debian 12's libdnnl-dev 2.6)` };
   let napiInclude: string;
   try {
     napiInclude = join(dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')), 'include');

@@ -155,6 +155,10 @@ function stageTask(name: string, datasets: readonly DatasetName[]) {
       `$TURBO_ROOT$/content/experiments/${name}.yaml`,
       // Whether the native backend is installed decides which backend runs.
       '$TURBO_ROOT$/node_modules/@tensorflow/tfjs-node-gpu/package.json',
+      // The native kernels: their sources, and what the install built from them (oneDNN's version, the
+      // instruction set, or why nothing was built), so results of other kernels are other cache entries.
+      'native/src/**',
+      'native/build/status.json',
       ...datasets.map((d) => `$TURBO_ROOT$/cache/datasets/${d}/**`),
       // turbo hashes the package's package.json into every task unless told not to, and a new stage adds a
       // script to it: that must not retrain the others. The script is derived here (and checked by a test);
