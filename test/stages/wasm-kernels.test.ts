@@ -283,3 +283,36 @@ describe('CNN training on wasm', () => {
     });
   }
 });
+
+describe('data movement on wasm', () => {
+  it('gathers rows (images and int32 labels) as the cpu backend does, and refuses an index out of range', async () => {
+    const rng = createRng(77);
+    const images = normals(rng, [30, 6, 5, 1]);
+    const labels = Int32Array.from({ length: 30 }, (_, i) => (i * 7) % 10);
+    const picks = Int32Array.from([29, 0, 3, 3, 17]);
+    const gathered = await onWasmAndCpu(() =>
+      tf.tidy(() => {
+        const idx = tf.tensor1d(picks, 'int32');
+        return [
+          tf.gather(tf.tensor(images, [30, 6, 5, 1]), idx).dataSync(),
+          tf.gather(tf.tensor1d(labels, 'int32'), idx).dataSync(),
+          tf.gather(tf.tensor2d(images, [30, 30]), idx, 1).dataSync(),
+        ].map((v) => Array.from(v));
+      }),
+    );
+    expect(gathered.wasm).toEqual(gathered.cpu);
+    expect(() => tf.tidy(() => tf.gather(tf.tensor2d(images, [30, 30]), tf.tensor1d([30], 'int32')))).toThrow(/index value 30 is not in \[0, 29\]/);
+  });
+
+  it('clones without copying, and a clone outlives its source', async () => {
+    await selectBackend('wasm');
+    const x = tf.tensor([1, 2, 3]);
+    const y = tf.clone(x);
+    expect((tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(y.dataId)).toBe(
+      (tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(x.dataId),
+    );
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+  });
+});

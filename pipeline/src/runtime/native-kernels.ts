@@ -14,16 +14,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, SPARSE_SOFTMAX_CROSS_ENTROPY, SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD } from '../core/kernel-names.ts';
 import type { Addon } from '../native/addon.ts';
+import type { WasmBackend } from './wasm-kernels.ts';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 type Shape4 = [number, number, number, number];
-
-/** What the kernels need of tfjs's wasm backend: where a tensor lives in its memory, and that memory. */
-interface WasmBackend extends tf.KernelBackend {
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-  wasm: { HEAPU8: Uint8Array };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 const offsetOf = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
 const size = (shape: readonly number[]) => shape.reduce((a, x) => a * x, 1);

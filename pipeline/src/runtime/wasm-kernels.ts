@@ -11,6 +11,15 @@
 import * as tf from '@tensorflow/tfjs';
 
 type Backend = tf.KernelBackend;
+
+/** What kernels here and in native-kernels.ts need of tfjs's wasm backend: where a tensor lives in its memory, and that memory. */
+export interface WasmBackend extends tf.KernelBackend {
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+  wasm: { HEAPU8: Uint8Array };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: tf.DataId): void;
+  readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
+}
 type Shape4 = [number, number, number, number];
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: Backend; attrs?: tf.NamedAttrMap };
 
@@ -372,10 +381,55 @@ function ranks(b: Backend, kh: number, kw: number): tf.TensorInfo {
   return shaped;
 }
 
+/**
+ * A new reference to the same memory, as the cpu backend's Identity and wasm's
+ * own Reshape give: tensors are immutable, and wasm's Identity copies. The
+ * engine clones every tensor a gradient saves, so a training step of an MLP
+ * spent 0.7 of 8 ms copying activations.
+ */
+function identity({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string') return stockIdentity({ inputs, backend });
+  (backend as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Rows of x picked by indices (axis 0, the mini-batch of every training loop)
+ * copied row by row within wasm memory: wasm's GatherV2 took 2.2 ms to gather
+ * 64 MNIST images, a copy of 200 kB. Other axes and dtypes stay with wasm's.
+ */
+function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+  const parsed = tf.util.parseAxisParam(axis, x.shape)[0];
+  if (parsed !== 0 || batchDims !== 0 || !(x.dtype === 'float32' || x.dtype === 'int32') || indices.dtype !== 'int32') {
+    return stockGather({ inputs, backend, attrs });
+  }
+  const b = backend as WasmBackend;
+  const picks = b.readSync(indices.dataId) as Int32Array;
+  const rows = x.shape[0]!;
+  for (const index of picks) {
+    if (!(index >= 0 && index < rows)) throw new Error(`GatherV2: the index value ${index} is not in [0, ${rows - 1}]`);
+  }
+  const row = x.shape.slice(1).reduce((p, q) => p * q, 1) * 4;
+  const out = b.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  // Offsets and the heap are read after the allocation, which may have grown wasm memory.
+  const heap = b.wasm.HEAPU8;
+  const from = b.dataIdMap.get(x.dataId).memoryOffset;
+  const to = b.dataIdMap.get(out.dataId).memoryOffset;
+  picks.forEach((index, i) => {
+    heap.copyWithin(to + i * row, from + index * row, from + (index + 1) * row);
+  });
+  return out;
+}
+
 /** wasm's own kernels that ones here replace, kept for the cases those do not handle. */
 const native = new Map<string, tf.KernelConfig>();
 const stockBackpropInput = (args: KernelArgs) => native.get(tf.Conv2DBackpropInput)!.kernelFunc(args) as tf.TensorInfo;
 const stockBatchMatMul = (args: KernelArgs) => native.get(tf.BatchMatMul)!.kernelFunc(args) as tf.TensorInfo;
+const stockIdentity = (args: KernelArgs) => native.get(tf.Identity)!.kernelFunc(args) as tf.TensorInfo;
+const stockGather = (args: KernelArgs) => native.get(tf.GatherV2)!.kernelFunc(args) as tf.TensorInfo;
 
 function replaceNative(kernelName: string, kernelFunc: tf.KernelFunc): void {
   const current = tf.getKernel(kernelName, 'wasm');
@@ -394,4 +448,6 @@ export function registerWasmTrainingKernels(): void {
   replaceNative(tf.Conv2DBackpropInput, conv2DBackpropInput as tf.KernelFunc);
   replaceNative(tf.MaxPoolGrad, maxPoolGrad as tf.KernelFunc);
   replaceNative(tf.BatchMatMul, batchMatMul as tf.KernelFunc);
+  replaceNative(tf.Identity, identity as tf.KernelFunc);
+  replaceNative(tf.GatherV2, gatherV2 as tf.KernelFunc);
 }
