@@ -14,6 +14,33 @@ namespace {
 // args: n, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft, dy [n,oh,ow,c], x [n,h,w,c], dx [n,h,w,c].
 // As tfjs's cpu backend: each window's dy goes to its first maximum in row-major order (strictly greater
 // replaces), positions outside the input never win, and a window with no finite-or-larger value sends nothing.
+// 2×2 windows with stride 2 and no padding (every pooling layer of the report), one channel
+// vector at a time: the same first-maximum rule, without a branch per element.
+void tiled2x2(int64_t n, int64_t h, int64_t w, int64_t ch, int64_t oh, int64_t ow, const float *dy, const float *x, float *dx) {
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t i = 0; i < oh; i++) {
+      for (int64_t j = 0; j < ow; j++) {
+        const int64_t p = ((b * h + 2 * i) * w + 2 * j) * ch;
+        const float *x00 = x + p, *x01 = x00 + ch, *x10 = x00 + w * ch, *x11 = x10 + ch;
+        float *d00 = dx + p, *d01 = d00 + ch, *d10 = d00 + w * ch, *d11 = d10 + ch;
+        const float *g = dy + ((b * oh + i) * ow + j) * ch;
+        for (int64_t d = 0; d < ch; d++) {
+          float best = -INFINITY;
+          int k = -1;
+          if (x00[d] > best) best = x00[d], k = 0;
+          if (x01[d] > best) best = x01[d], k = 1;
+          if (x10[d] > best) best = x10[d], k = 2;
+          if (x11[d] > best) best = x11[d], k = 3;
+          d00[d] = k == 0 ? g[d] : 0.f;
+          d01[d] = k == 1 ? g[d] : 0.f;
+          d10[d] = k == 2 ? g[d] : 0.f;
+          d11[d] = k == 3 ? g[d] : 0.f;
+        }
+      }
+    }
+  }
+}
+
 void maxPoolBackward(Call &c) {
   const int64_t n = c.integer(), h = c.integer(), w = c.integer(), ch = c.integer();
   const int64_t oh = c.integer(), ow = c.integer(), kh = c.integer(), kw = c.integer();
@@ -21,6 +48,12 @@ void maxPoolBackward(Call &c) {
   const float *dy = c.tensor(n * oh * ow * ch);
   const float *x = c.tensor(n * h * w * ch);
   float *dx = c.tensor(n * h * w * ch);
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && oh == h / 2 && ow == w / 2) {
+    // Rows and columns no window reads (odd sizes) get zero; the windows write all the others.
+    if (h % 2 || w % 2) std::memset(dx, 0, sizeof(float) * n * h * w * ch);
+    tiled2x2(n, h, w, ch, oh, ow, dy, x, dx);
+    return;
+  }
   std::memset(dx, 0, sizeof(float) * n * h * w * ch);
   std::vector<float> best(ch);
   std::vector<int64_t> where(ch);
@@ -70,7 +103,17 @@ void sumRows(Call &c) {
 
 }  // namespace
 
+// args: size, dy, y, dz: dz = dy where y > 0, else 0 (the gradient of a ReLU from its output).
+void reluGrad(Call &c) {
+  const int64_t n = c.integer();
+  const float *dy = c.tensor(n);
+  const float *y = c.tensor(n);
+  float *dz = c.tensor(n);
+  for (int64_t i = 0; i < n; i++) dz[i] = y[i] > 0.f ? dy[i] : 0.f;
+}
+
 void registerPool(napi_env env, napi_value exports) {
+  exportKernel(env, exports, "reluGrad", reluGrad);
   exportKernel(env, exports, "maxPoolBackward", maxPoolBackward);
   exportKernel(env, exports, "sumRows", sumRows);
 }

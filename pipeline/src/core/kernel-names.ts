@@ -11,3 +11,5 @@ export const FUSED_ADAM = 'FusedAdam';
 export const SPARSE_SOFTMAX_CROSS_ENTROPY = 'SparseSoftmaxCrossEntropy';
 /** Its gradient with respect to the logits, from the saved probabilities. */
 export const SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD = 'SparseSoftmaxCrossEntropyGrad';
+/** dy where y > 0, else 0: a ReLU's gradient from its output (nn/fused.ts). */
+export const RELU_GRAD = 'ReluGradFromOutput';

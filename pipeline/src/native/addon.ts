@@ -19,6 +19,7 @@ export interface Addon {
   adam(heap: ArrayBufferLike, args: Float64Array): void;
   maxPoolBackward(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
+  reluGrad(heap: ArrayBufferLike, args: Float64Array): void;
   softmaxCrossEntropy(heap: ArrayBufferLike, args: Float64Array): void;
   softmaxCrossEntropyGrad(heap: ArrayBufferLike, args: Float64Array): void;
   [kernel: string]: (heap: ArrayBufferLike, args: Float64Array) => void | string;

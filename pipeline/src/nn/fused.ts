@@ -12,7 +12,7 @@
  * gradients and Hessian-vector products against the unfused ops.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SPARSE_SOFTMAX_CROSS_ENTROPY, SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD } from '../core/kernel-names.ts';
+import { RELU_GRAD, SPARSE_SOFTMAX_CROSS_ENTROPY, SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD } from '../core/kernel-names.ts';
 
 export type FusedActivation = 'linear' | 'relu';
 
@@ -61,9 +61,22 @@ tf.registerGradient({
 /** dL/dz from dL/dy for y = act(z). */
 function preActivation(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
   if (activation === 'linear') return dy;
-  if (activation === 'relu') return tf.mul(dy, tf.step(y));
+  if (activation === 'relu') return reluGradient(dy, y);
   throw new Error(`no gradient for a fused ${activation} activation here (linear and relu only)`);
 }
+
+/** dy where y > 0: one kernel where the backend has it, else dy · step(y). */
+function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (!tf.getKernel(RELU_GRAD, tf.getBackend())) return tf.mul(dy, tf.step(y));
+  return tf.engine().runKernel(RELU_GRAD, { dy, y }, {}) as tf.Tensor;
+}
+
+// Linear in dy, constant in y almost everywhere: what makes second derivatives through a ReLU layer exact.
+tf.registerGradient({
+  kernelName: RELU_GRAD,
+  inputsToSave: ['y'],
+  gradFunc: (ddz, [y]) => ({ dy: () => reluGradient(ddz as tf.Tensor, y!), y: () => tf.zerosLike(y!) }),
+});
 
 /** The gradient of a bias broadcast along the leading axes of dz. */
 function biasGradient(dz: tf.Tensor, bias: tf.Tensor): tf.Tensor {

@@ -12,7 +12,7 @@
  * test/stages/native-kernels.test.ts checks each against the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAM, SPARSE_SOFTMAX_CROSS_ENTROPY, SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD } from '../core/kernel-names.ts';
+import { FUSED_ADAM, RELU_GRAD, SPARSE_SOFTMAX_CROSS_ENTROPY, SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD } from '../core/kernel-names.ts';
 import type { Addon } from '../native/addon.ts';
 import type { WasmBackend } from './wasm-kernels.ts';
 
@@ -213,6 +213,14 @@ function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
     return out;
   };
 
+  const reluGrad = (args: KernelArgs): tf.TensorInfo => {
+    const { dy, y } = args.inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+    const b = args.backend as WasmBackend;
+    const dz = b.makeOutput([...y.shape], 'float32');
+    addon.reluGrad(heap(b), Float64Array.of(size(y.shape), ...where(b, dy), ...where(b, y), ...where(b, dz)));
+    return dz;
+  };
+
   const softmaxCrossEntropy = (args: KernelArgs): tf.TensorInfo[] => {
     const { logits, labels } = args.inputs as { logits: tf.TensorInfo; labels: tf.TensorInfo };
     const [rows, classes] = logits.shape as [number, number];
@@ -260,6 +268,7 @@ function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
     [tf.MaxPoolGrad, maxPoolGrad as tf.KernelFunc],
     [tf.Sum, sum as tf.KernelFunc],
     [FUSED_ADAM, fusedAdam as unknown as tf.KernelFunc],
+    [RELU_GRAD, reluGrad as tf.KernelFunc],
     [SPARSE_SOFTMAX_CROSS_ENTROPY, softmaxCrossEntropy as unknown as tf.KernelFunc],
     [SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD, softmaxCrossEntropyGrad as tf.KernelFunc],
   ]);
