@@ -10,11 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../../pipeline/src/core/random.ts';
+import { createRng, permutation, type Rng } from '../../pipeline/src/core/random.ts';
 import { activeAddon, loadAddon } from '../../pipeline/src/native/addon.ts';
+import { cnn, initCnn } from '../../pipeline/src/nn/cnn.ts';
 import { conv2dSame, dense, softmaxCrossEntropy } from '../../pipeline/src/nn/fused.ts';
+import { flatValues } from '../../pipeline/src/nn/params.ts';
 import { selectBackend } from '../../pipeline/src/runtime/backend.ts';
 import { FusedAdam } from '../../pipeline/src/train/adam.ts';
+import { trainClassifier } from '../../pipeline/src/train/classification.ts';
 
 type Shape4 = [number, number, number, number];
 const built = loadAddon().addon !== null;
@@ -284,5 +287,45 @@ describe.runIf(built)('the boundary of the native kernels', () => {
     const after = step();
     big.dispose();
     expect(after).toEqual(before);
+  });
+});
+
+describe.runIf(built)('training on the native kernels', () => {
+  /** Losses of 3 epochs of mini-batch Adam of a small CNN (2 conv blocks, a hidden dense layer) on seeded data. */
+  const train = async (backend: string) => {
+    await selectBackend(backend);
+    const spec = { input: [12, 12, 1] as [number, number, number], blocks: [[4], [6, 6]], dense: [16], classes: 5 };
+    const rng = createRng(21);
+    const n = 96;
+    const data = {
+      x: tf.tensor4d(normals(rng, [n, 12, 12, 1]), [n, 12, 12, 1]),
+      labels: tf.tensor1d(
+        Int32Array.from({ length: n }, (_, i) => i % 5),
+        'int32',
+      ),
+      classes: 5,
+    };
+    const initial = initCnn(spec, createRng(3));
+    const order = createRng(4);
+    const run = trainClassifier((p, x) => cnn(spec, p, x), initial, data as never, {
+      epochs: 3,
+      batchSize: 32,
+      learningRate: 0.01,
+      shuffle: (_e, count) => permutation(count, order),
+    });
+    const values = [run.epochs.map((e) => e.loss), Array.from(flatValues(run.params))];
+    tf.dispose([...initial, ...run.params, data.x, data.labels]);
+    return values as [number[], number[]];
+  };
+
+  it('follows the wasm path within float tolerance, and repeats itself bit for bit', async () => {
+    const [nativeLosses, nativeParams] = await train('wasm+onednn');
+    const [again, againParams] = await train('wasm+onednn');
+    const [wasmLosses, wasmParams] = await train('wasm');
+    expect(again, `${again} vs ${nativeLosses}`).toEqual(nativeLosses);
+    expect(againParams).toEqual(nativeParams);
+    expect(relativeError(nativeLosses, wasmLosses)).toBeLessThan(1e-4);
+    expect(relativeError(nativeParams, wasmParams)).toBeLessThan(1e-3);
+    expect(nativeLosses[2]).toBeLessThan(nativeLosses[0]!);
   });
 });

@@ -38,8 +38,9 @@ async function load(name: BackendName): Promise<BackendInfo> {
     }
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
-      registerWasmTrainingKernels();
+      // The native kernels go first, so that what remains is exactly the wasm path.
       unregisterNativeKernels();
+      registerWasmTrainingKernels();
       setAddonActive(false);
       await activate('wasm');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

@@ -434,7 +434,8 @@ const stockGather = (args: KernelArgs) => native.get(tf.GatherV2)!.kernelFunc(ar
 function replaceNative(kernelName: string, kernelFunc: tf.KernelFunc): void {
   const current = tf.getKernel(kernelName, 'wasm');
   if (!current || current.kernelFunc === kernelFunc) return;
-  native.set(kernelName, current);
+  // wasm's own kernel, recorded once: what is registered later may be another layer's (the native kernels).
+  if (!native.has(kernelName)) native.set(kernelName, current);
   tf.unregisterKernel(kernelName, 'wasm');
   // Keep the native setup: a re-initialised wasm backend must still bind the native fallback.
   tf.registerKernel({ ...current, kernelFunc });
