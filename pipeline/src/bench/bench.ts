@@ -6,7 +6,7 @@
  * fitting with each model of simulate-function (256 points, Adam); and the
  * ensembles the stages train (nn/ensemble.ts): the 15 fits of one
  * simulate-function model, and minimal-ratio's 100 phase-1 networks, each
- * against PyTorch one run after another and batched (torch.bmm).
+ * against PyTorch one run after another and batched (torch.baddbmm).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -20,12 +20,14 @@ import type { BackendInfo } from '../core/stage.ts';
 import { cnn, initCnn } from '../nn/cnn.ts';
 import { type CnnSpec, cnnParameterCount } from '../nn/cnn-shape.ts';
 import { ensembleMeanSquaredError, ensembleMlp, stackMlps } from '../nn/ensemble.ts';
+import { softmaxCrossEntropy } from '../nn/fused.ts';
 import { initMlp, mlp } from '../nn/mlp.ts';
 import { type Activation, type MlpSpec, parameterCount } from '../nn/mlp-shape.ts';
 import { selectBackend } from '../runtime/backend.ts';
 import { spec as minimalRatio } from '../stages/minimal-ratio/spec.ts';
 import { spec as simulateFunction } from '../stages/simulate-function/spec.ts';
 import { spec as trainOnTasks } from '../stages/train-on-tasks/spec.ts';
+import { makeOptimizer } from '../train/loop.ts';
 
 /** What both sides train: the same layers, batch, optimizer and learning rate. */
 export type BenchCase =
@@ -63,7 +65,7 @@ export interface CaseResult {
   ours: number;
   /** Ensembles: our same runs trained one after another (run-steps/s). */
   oursOneAtATime: number | null;
-  /** The peer's rate per thread count; for ensembles, batched (torch.bmm), with `oneAtATime` the runs one after another. */
+  /** The peer's rate per thread count; for ensembles, batched (torch.baddbmm), with `oneAtATime` the runs one after another. */
   peer: { threads: Record<string, number>; oneAtATime?: Record<string, number> } | null;
   /** ours / the peer's best thread count (for ensembles: its batched version). */
   ratio: number | null;
@@ -134,15 +136,11 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
       Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next()),
       shape,
     );
+  // Integer labels and the loss the stages train with (nn/fused.ts).
   const labels = (n: number, classes: number) =>
-    tf.tidy(() =>
-      tf.oneHot(
-        tf.tensor1d(
-          Int32Array.from({ length: n }, () => rng.int(classes)),
-          'int32',
-        ),
-        classes,
-      ),
+    tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(classes)),
+      'int32',
     );
   let params: tf.Tensor[];
   let x: tf.Tensor;
@@ -153,14 +151,14 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
     params = initMlp({ inputs: c.inputs, hidden: c.hidden, outputs: c.classes, activation: 'relu' }, rng);
     x = random([c.batch, c.inputs]);
     y = labels(c.batch, c.classes);
-    loss = (p) => tf.losses.softmaxCrossEntropy(y, mlp(p, x as tf.Tensor2D, 'relu')) as tf.Scalar;
+    loss = (p) => softmaxCrossEntropy(mlp(p, x as tf.Tensor2D, 'relu'), y as tf.Tensor1D);
     perStep = c.batch;
   } else if (c.kind === 'cnn') {
     const spec: CnnSpec = { input: c.input, blocks: c.blocks, dense: c.dense, classes: c.classes };
     params = initCnn(spec, rng);
     x = random([c.batch, ...c.input]);
     y = labels(c.batch, c.classes);
-    loss = (p) => tf.losses.softmaxCrossEntropy(y, cnn(spec, p, x as tf.Tensor4D)) as tf.Scalar;
+    loss = (p) => softmaxCrossEntropy(cnn(spec, p, x as tf.Tensor4D), y as tf.Tensor1D);
     perStep = c.batch;
   } else if (c.kind === 'fit') {
     const act = c.activation ?? 'relu';
@@ -183,7 +181,7 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
   }
   const vars = params.map((p) => tf.variable(p));
   tf.dispose(params);
-  const optimizer = tf.train.adam(c.learningRate);
+  const optimizer = makeOptimizer('adam', c.learningRate);
   return {
     // Read the loss back every step, as the stages do.
     step: () => tf.tidy(() => void optimizer.minimize(() => loss(vars), true)!.dataSync()),
@@ -317,19 +315,73 @@ export interface PeerResult {
   oneAtATime?: Record<string, number>;
 }
 
-export function runPeer(python: string, cases: BenchCase[], seconds: number, threads: number[]): PeerResult[] {
+/** What the peer ran on, as peer.py finds it in its own process. */
+export interface PeerEnvironment {
+  torch: string;
+  pythonVersion: string;
+  threads: {
+    /** torch's own choice, before the bench sets any. */
+    default: number;
+    interop: number;
+    /** The BLAS's own thread count while torch ran at each thread count (OpenBLAS keeps a pool of its own; the peer sets it to torch's count); null where unknown. */
+    blas: Record<string, number | null>;
+  };
+  blas: {
+    name: 'OpenBLAS' | 'MKL' | 'BLIS' | 'Accelerate' | 'reference BLAS' | 'unknown';
+    /** The library torch calls, symlinks resolved; null when it is linked into torch (pip's MKL) or unknown. */
+    path: string | null;
+    /** Every BLAS-like library mapped into the process. */
+    loaded: string[];
+    /** "/proc/self/maps", or torch's build-time BLAS_INFO where the process cannot be read. */
+    source: string;
+    /** OpenBLAS: its build string and the core its kernels were chosen for. */
+    config?: string;
+    core?: string;
+  };
+  onednn: { available: boolean; version: string | null; line: string | null; path: string | null };
+  /** The variables set among those that change which kernels run (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, thread counts). */
+  environment: Record<string, string>;
+}
+
+export function runPeer(python: string, cases: BenchCase[], seconds: number, threads: number[]): { results: PeerResult[]; environment: PeerEnvironment } {
   const r = spawnSync(python, [join(sourceRoot, 'bench', 'peer.py')], {
     input: JSON.stringify({ cases, seconds, threads }),
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
   if (r.status !== 0) throw new Error(`PyTorch peer failed (${python}):\n${r.stderr}`);
-  const results = (JSON.parse(r.stdout) as { results: PeerResult[] }).results;
+  const { results, peer: environment } = JSON.parse(r.stdout) as { results: PeerResult[]; peer: PeerEnvironment };
   cases.forEach((c, i) => {
     // Both sides must train the same model, or the ratio means nothing.
     if (results[i]!.parameters !== c.parameters) throw new Error(`PyTorch's ${c.name} has ${results[i]!.parameters} parameters, ours ${c.parameters}`);
   });
-  return results;
+  return { results, environment };
+}
+
+/**
+ * The table's lines about the peer (what PyTorch ran on), and a warning when
+ * its BLAS is the reference one or unknown: every ratio would then flatter ours.
+ */
+export function describePeer(python: string, env: PeerEnvironment): { lines: string[]; warning: string | null } {
+  const { blas, onednn, threads } = env;
+  const where = blas.path ?? (blas.name === 'unknown' ? 'no BLAS library found' : 'linked into torch');
+  const lines = [
+    `peer: PyTorch ${env.torch} via ${python}, BLAS ${blas.name} (${where}), ${onednn.available ? `oneDNN ${onednn.version ?? '(version unknown)'}` : 'no oneDNN'}`,
+  ];
+  const counts = Object.keys(threads.blas);
+  const pool = counts.map((t) => threads.blas[t]);
+  lines.push(
+    `peer threads: torch ${counts.join(' and ')} (its default ${threads.default})` +
+      (pool.some((n) => n !== null) ? `; ${blas.name}'s own pool ${pool.map((n) => n ?? '?').join(' and ')} (set to match torch's)` : '') +
+      (blas.core ? `; ${blas.name} kernels for ${blas.core}` : ''),
+  );
+  const set = Object.entries(env.environment);
+  if (set.length) lines.push(`peer environment: ${set.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const optimized = blas.name !== 'reference BLAS' && blas.name !== 'unknown';
+  const warning = optimized
+    ? null
+    : `warning: PyTorch's BLAS is ${blas.name === 'unknown' ? 'not one known to be optimized' : 'the reference BLAS'} (${where}), so this comparison understates PyTorch; on Debian/Ubuntu, apt-get install libopenblas0-pthread selects OpenBLAS.`;
+  return { lines, warning };
 }
 
 function table(rows: string[][]): string {
@@ -374,9 +426,14 @@ export async function bench({ json, seconds, peer: withPeer, only = null }: Benc
   const python = withPeer ? findPython() : null;
   const threads = [...new Set([1, cpus().length])];
   let peer: PeerResult[] | null = null;
+  let peerEnvironment: PeerEnvironment | null = null;
+  let described: ReturnType<typeof describePeer> | null = null;
   if (python) {
     log(`peer: PyTorch via ${python}, ${threads.join(' and ')} thread(s)`);
-    peer = runPeer(python, cases, seconds, threads);
+    ({ results: peer, environment: peerEnvironment } = runPeer(python, cases, seconds, threads));
+    described = describePeer(python, peerEnvironment);
+    if (json) for (const line of described.lines) log(line);
+    if (described.warning) process.stderr.write(`${described.warning}\n`);
   } else if (withPeer) {
     log('peer: none (no python3 can import torch; apt-get install python3-torch to compare)');
   }
@@ -399,7 +456,8 @@ export async function bench({ json, seconds, peer: withPeer, only = null }: Benc
 
   if (json) {
     const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node };
-    process.stdout.write(`${JSON.stringify({ backend, machine, seconds, peer: python ? { name: 'PyTorch', python } : null, cases: results }, null, 2)}\n`);
+    const peerDoc = python && peerEnvironment ? { name: 'PyTorch', python, ...peerEnvironment, warning: described!.warning } : null;
+    process.stdout.write(`${JSON.stringify({ backend, machine, seconds, peer: peerDoc, cases: results }, null, 2)}\n`);
     return;
   }
   const header = [
@@ -410,7 +468,7 @@ export async function bench({ json, seconds, peer: withPeer, only = null }: Benc
     'ours 1 by 1',
     ...(peer ? threads.map((t) => `PyTorch ${t}T`) : []),
     ...(peer ? threads.map((t) => `PyTorch 1 by 1 ${t}T`) : []),
-    ...(peer ? ['ours / PyTorch', 'ours / PyTorch 1 by 1'] : []),
+    ...(peer ? ['ours / PyTorch (best T)', 'ours / PyTorch 1 by 1 (best T)'] : []),
   ];
   const cell = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '' : v.toFixed(digits));
   const rows = results.map((r) => [
@@ -423,12 +481,13 @@ export async function bench({ json, seconds, peer: withPeer, only = null }: Benc
     ...(peer ? threads.map((t) => cell(r.peer!.oneAtATime?.[String(t)])) : []),
     ...(peer ? [cell(r.ratio, 2), cell(r.ratioOneAtATime, 2)] : []),
   ]);
-  process.stdout.write(`\n${table([header, ...rows])}\n`);
+  const above = described ? `\n${[...described.lines, ...(described.warning ? [described.warning] : [])].join('\n')}\n` : '';
+  process.stdout.write(`${above}\n${table([header, ...rows])}\n`);
   process.stdout.write(
     `\nEnsemble rows: "ours" trains the runs together as one batched model, "1 by 1" the same runs one after another (run-steps/s = runs × steps per second).\n`,
   );
   if (peer)
     process.stdout.write(
-      `ours / PyTorch compares with PyTorch's faster thread count; for ensembles, with PyTorch batched (torch.bmm) and one after another.\n`,
+      `ours / PyTorch (best T) compares with PyTorch at its faster thread count; for ensembles, with PyTorch batched (torch.baddbmm) and one after another.\n`,
     );
 }

@@ -14,7 +14,17 @@ minimal-ratio's 100 networks (run-steps per second, also measured one run
 after another). Where python3 can import torch (apt-get install
 python3-torch), the same models train in PyTorch in the same run, at 1 thread
 and at one thread per core (ensembles batched with torch.baddbmm and one
-after another), and the table shows ours / PyTorch.
+after another), and the table shows ours / PyTorch at its faster thread count.
+
+The peer says what it ran on, above the table and in --json's "peer": torch's
+version and thread counts (the BLAS's own thread pool is set to torch's count
+at each, so 1 thread means one), the BLAS library actually loaded into the process
+(OpenBLAS, MKL, BLIS, the reference BLAS, or unknown; with its path), oneDNN's
+availability and version, and OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE and the
+thread-count variables where set. Debian's torch calls whichever libblas.so.3
+the alternatives select; against the reference one the ratios understate
+PyTorch, and the bench warns: apt-get install libopenblas0-pthread selects
+OpenBLAS.
 
 Options:
   --json       one JSON document on stdout (progress goes to stderr)
