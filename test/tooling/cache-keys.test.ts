@@ -50,6 +50,7 @@ describe('cache keys', () => {
         expect(inputs.some((input) => covers(input, 'src/runtime/worker.ts'))).toBe(true);
         expect(inputs).toContain(`$TURBO_ROOT$/content/experiments/${stage.name}.yaml`);
         expect(inputs).toContain('$TURBO_ROOT$/node_modules/@tensorflow/tfjs-node-gpu/package.json');
+        expect(inputs).toEqual(expect.arrayContaining(['native/src/**', 'native/build/status.json']));
         for (const d of stage.datasets) {
           expect(inputs).toContain(`$TURBO_ROOT$/cache/datasets/${d}/**`);
           for (const v of datasetEnv[d as keyof typeof datasetEnv]) expect(task!.env).toContain(v);
