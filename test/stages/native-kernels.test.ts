@@ -54,7 +54,9 @@ async function nativeAndCpu(f: () => tf.Tensor | tf.Tensor[]): Promise<{ native:
 async function expectClose(f: () => tf.Tensor | tf.Tensor[], tol = tolerance): Promise<void> {
   const { native, cpu } = await nativeAndCpu(f);
   expect(native.length).toBe(cpu.length);
-  native.forEach((values, i) => expect(relativeError(values, cpu[i]!)).toBeLessThan(tol));
+  native.forEach((values, i) => {
+    expect(relativeError(values, cpu[i]!)).toBeLessThan(tol);
+  });
 }
 
 function kernel(name: string, inputs: Record<string, [Float32Array, number[]]>, attrs: object): tf.Tensor {
@@ -207,7 +209,9 @@ describe.runIf(built)('native kernels against the cpu backend', () => {
     const a = tf.tidy(() => fused().map((y) => Float32Array.from(y.dataSync())));
     await selectBackend('cpu');
     const ref = tf.tidy(() => plain().map((y) => Float32Array.from(y.dataSync())));
-    a.forEach((values, i) => expect(relativeError(values, ref[i]!), `output ${i}`).toBeLessThan(tolerance));
+    a.forEach((values, i) => {
+      expect(relativeError(values, ref[i]!), `output ${i}`).toBeLessThan(tolerance);
+    });
   });
 
   it('Adam over all parameters in one call gives bit for bit what tfjs Adam gives for the same gradients', async () => {

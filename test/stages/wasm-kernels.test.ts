@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../pipeline/src/core/random.ts';
+import { conv2dSame, dense as fusedDense } from '../../pipeline/src/nn/fused.ts';
 import { selectBackend } from '../../pipeline/src/runtime/backend.ts';
 import { registerWasmTrainingKernels } from '../../pipeline/src/runtime/wasm-kernels.ts';
 
@@ -314,5 +315,24 @@ describe('data movement on wasm', () => {
     x.dispose();
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
     y.dispose();
+  });
+});
+
+describe('fused layers on wasm', () => {
+  it('take a bias whose memory has another shape (a run taken out of an ensemble)', async () => {
+    const run = () =>
+      tf.tidy(() => {
+        const stacked = tf.tensor3d(normals(createRng(78), [3, 4, 1]), [3, 4, 1]);
+        const bias = tf.reshape(tf.slice(stacked, [1, 0, 0], [1, 4, 1]), [4]) as tf.Tensor1D;
+        const x = tf.tensor2d(normals(createRng(1), [5, 2]), [5, 2]);
+        const w = tf.tensor2d(normals(createRng(2), [2, 4]), [2, 4]);
+        const image = tf.tensor4d(normals(createRng(3), [1, 4, 4, 2]), [1, 4, 4, 2]);
+        const filter = tf.tensor4d(normals(createRng(4), [3, 3, 2, 4]), [3, 3, 2, 4]);
+        return [fusedDense(x, w, bias, 'relu'), conv2dSame(image, filter, bias, 'relu')].map((t) => Array.from(t.dataSync()));
+      });
+    const wasm = await onWasmAndCpu(run);
+    wasm.wasm.forEach((values, i) => {
+      expect(relativeError(values, wasm.cpu[i]!)).toBeLessThan(tolerance);
+    });
   });
 });

@@ -57,7 +57,7 @@ function trainTogether(spec: MlpSpec, runs: number[], epochs: number, learningRa
   const { x, y } = stacked(spec, runs);
   const target = ys ? ys(y) : y;
   const initial = runs.map((r) => initMlp(spec, createRng(r)));
-  const results = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, spec.activation), initial, x, target, { epochs, learningRate });
+  const results = trainRegressionEnsemble(spec, initial, x, target, { epochs, learningRate });
   tf.dispose([x, y, target, ...initial.flat()]);
   return results;
 }

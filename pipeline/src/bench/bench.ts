@@ -17,6 +17,7 @@ import { UsageError } from '../core/errors.ts';
 import { sourceRoot } from '../core/paths.ts';
 import { createRng } from '../core/random.ts';
 import type { BackendInfo } from '../core/stage.ts';
+import { activeAddon } from '../native/addon.ts';
 import { cnn, initCnn } from '../nn/cnn.ts';
 import { type CnnSpec, cnnParameterCount } from '../nn/cnn-shape.ts';
 import { ensembleMeanSquaredError, ensembleMlp, stackMlps } from '../nn/ensemble.ts';
@@ -27,6 +28,7 @@ import { selectBackend } from '../runtime/backend.ts';
 import { spec as minimalRatio } from '../stages/minimal-ratio/spec.ts';
 import { spec as simulateFunction } from '../stages/simulate-function/spec.ts';
 import { spec as trainOnTasks } from '../stages/train-on-tasks/spec.ts';
+import { FusedMlpEnsemble } from '../train/fused-mlp.ts';
 import { makeOptimizer } from '../train/loop.ts';
 
 /** What both sides train: the same layers, batch, optimizer and learning rate. */
@@ -142,6 +144,21 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
       Int32Array.from({ length: n }, () => rng.int(classes)),
       'int32',
     );
+  // With the native kernels the stages train full-batch fits by the fused kernel (train/fused-mlp.ts), and so does this, a step per call.
+  const fused = (spec: MlpSpec, members: tf.Tensor[][], inputs: tf.Tensor, targets: tf.Tensor, points: number) => {
+    const runs = new FusedMlpEnsemble(
+      activeAddon()!,
+      spec,
+      members,
+      inputs.dataSync() as Float32Array,
+      targets.dataSync() as Float32Array,
+      points,
+      c.learningRate,
+      1,
+    );
+    tf.dispose([...members.flat(), inputs, targets]);
+    return { step: () => void runs.train(1), dispose: () => {}, perStep: members.length };
+  };
   let params: tf.Tensor[];
   let x: tf.Tensor;
   let y: tf.Tensor;
@@ -165,16 +182,18 @@ function trainer(c: BenchCase): { step: () => void; dispose: () => void; perStep
     params = initMlp({ inputs: 1, hidden: c.hidden, outputs: 1, activation: act }, rng);
     x = random([c.points, 1]);
     y = tf.sin(tf.mul(x, 15));
+    if (activeAddon()) return fused({ inputs: 1, hidden: c.hidden, outputs: 1, activation: act }, [params], x, y, c.points);
     loss = (p) => tf.mean(tf.squaredDifference(mlp(p, x as tf.Tensor2D, act), y)) as tf.Scalar;
     perStep = 1;
   } else {
     const spec: MlpSpec = { inputs: 1, hidden: c.hidden, outputs: 1, activation: c.activation };
     const members = Array.from({ length: c.runs }, () => initMlp(spec, rng));
-    params = stackMlps(members);
-    tf.dispose(members.flat());
     // Each run on its own inputs, as the stages' runs are.
     x = random([c.runs, 1, c.points]);
     y = tf.sin(tf.mul(x, 15));
+    if (activeAddon()) return fused(spec, members, x, y, c.points);
+    params = stackMlps(members);
+    tf.dispose(members.flat());
     const act = c.activation;
     loss = (p) => tf.sum(ensembleMeanSquaredError(ensembleMlp(p, x as tf.Tensor3D, act), y as tf.Tensor3D)) as tf.Scalar;
     perStep = c.runs;

@@ -17,12 +17,13 @@ export interface Addon {
   convBackwardWeights(heap: ArrayBufferLike, args: Float64Array): void;
   matMul(heap: ArrayBufferLike, args: Float64Array): void;
   adam(heap: ArrayBufferLike, args: Float64Array): void;
+  /** K full-batch Adam steps of R MLPs of one shape (native/src/mlp.cc; train/fused-mlp.ts lays out its arguments). */
+  mlpEnsembleTrain(heap: ArrayBufferLike, args: Float64Array): void;
   maxPoolBackward(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
   reluGrad(heap: ArrayBufferLike, args: Float64Array): void;
   softmaxCrossEntropy(heap: ArrayBufferLike, args: Float64Array): void;
   softmaxCrossEntropyGrad(heap: ArrayBufferLike, args: Float64Array): void;
-  [kernel: string]: (heap: ArrayBufferLike, args: Float64Array) => void | string;
 }
 
 let loaded: { addon: Addon | null; reason: string } | null = null;

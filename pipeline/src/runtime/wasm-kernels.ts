@@ -14,7 +14,7 @@ type Backend = tf.KernelBackend;
 
 /** What kernels here and in native-kernels.ts need of tfjs's wasm backend: where a tensor lives in its memory, and that memory. */
 export interface WasmBackend extends tf.KernelBackend {
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number; shape: number[] } };
   wasm: { HEAPU8: Uint8Array };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   incRef(dataId: tf.DataId): void;
@@ -424,6 +424,29 @@ function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * wasm's fused kernels check the bias against the shape its memory was
+ * allocated with, not the tensor's: a bias reshaped to rank 1 (a run's bias
+ * taken out of an ensemble's [R, out, 1]) is refused. Such a bias is copied
+ * to memory of its own shape first.
+ */
+function withRankOneBias(kernel: () => tf.KernelConfig): tf.KernelFunc {
+  return (({ inputs, backend, attrs }: KernelArgs) => {
+    const { bias } = inputs as { bias?: tf.TensorInfo };
+    const stored = bias && (backend as WasmBackend).dataIdMap.get(bias.dataId).shape;
+    if (!bias || stored!.length === 1) return kernel().kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
+    const copy = stockIdentity({ inputs: { x: bias }, backend });
+    try {
+      return kernel().kernelFunc({ inputs: { ...inputs, bias: copy }, backend, attrs }) as tf.TensorInfo;
+    } finally {
+      backend.disposeData(copy.dataId);
+    }
+  }) as tf.KernelFunc;
+}
+
+const fusedMatMul = withRankOneBias(() => native.get(tf._FusedMatMul)!);
+const fusedConv2D = withRankOneBias(() => native.get(tf.FusedConv2D)!);
+
 /** wasm's own kernels that ones here replace, kept for the cases those do not handle. */
 const native = new Map<string, tf.KernelConfig>();
 const stockBackpropInput = (args: KernelArgs) => native.get(tf.Conv2DBackpropInput)!.kernelFunc(args) as tf.TensorInfo;
@@ -451,4 +474,6 @@ export function registerWasmTrainingKernels(): void {
   replaceNative(tf.BatchMatMul, batchMatMul as tf.KernelFunc);
   replaceNative(tf.Identity, identity as tf.KernelFunc);
   replaceNative(tf.GatherV2, gatherV2 as tf.KernelFunc);
+  replaceNative(tf._FusedMatMul, fusedMatMul);
+  replaceNative(tf.FusedConv2D, fusedConv2D);
 }

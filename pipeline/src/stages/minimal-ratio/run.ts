@@ -14,7 +14,6 @@ import { createRng, deriveSeed } from '../../core/random.ts';
 import type { StageContext } from '../../core/stage.ts';
 import { median } from '../../core/stats.ts';
 import { targets } from '../../data/targets.ts';
-import { ensembleMlp } from '../../nn/ensemble.ts';
 import { initMlp } from '../../nn/mlp.ts';
 import { layerSizes, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
 import { flatValues } from '../../nn/params.ts';
@@ -50,7 +49,7 @@ function trainingData(config: MinimalRatioConfig): { xs: number[]; ys: number[] 
   return { xs, ys: xs.map(targets[config.target].f) };
 }
 
-/** Phase 1 of every member at once with tfjs (float32 Adam); the parameters each ends at, as float64. */
+/** Phase 1 of every member at once (float32 Adam: one fused native call per step, or tfjs); the parameters each ends at, as float64. */
 function phase1(config: MinimalRatioConfig, members: readonly Member[], xs: number[], ys: number[], report: (step: number, metric: string) => void) {
   const r = members.length;
   const x = tf.tensor3d(
@@ -63,7 +62,7 @@ function phase1(config: MinimalRatioConfig, members: readonly Member[], xs: numb
   );
   const initial = members.map((m) => initMlp(mlpSpec(config), createRng(m.seed)));
   try {
-    const results = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, config.activation), initial, x, y, {
+    const results = trainRegressionEnsemble(mlpSpec(config), initial, x, y, {
       epochs: config.phase1.epochs,
       learningRate: config.phase1.learningRate,
       onEpoch: (epoch, losses) => report(epoch, `phase 1, ${r} runs at once, ${ensembleProgress(losses)}`),

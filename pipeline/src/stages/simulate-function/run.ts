@@ -8,7 +8,6 @@ import { createRng, deriveSeed } from '../../core/random.ts';
 import type { StageContext } from '../../core/stage.ts';
 import { median } from '../../core/stats.ts';
 import { grid, type TargetId, targets } from '../../data/targets.ts';
-import { ensembleMlp } from '../../nn/ensemble.ts';
 import { initMlp, mlp } from '../../nn/mlp.ts';
 import { layerTable, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
 import { ensembleProgress, trainRegressionEnsemble } from '../../train/ensemble.ts';
@@ -57,7 +56,7 @@ export function runOne(config: SimulateFunctionConfig, job: Job, report: (epoch:
   const initial = job.members.map((m) => initMlp(mlpSpec(config, job.model), createRng(deriveSeed(m.seed, 'init', model.name))));
   const gx = tf.tensor2d(gridX, [gridX.length, 1]);
   try {
-    const trained = trainRegressionEnsemble((p, input) => ensembleMlp(p, input, config.activation), initial, x, y, {
+    const trained = trainRegressionEnsemble(mlpSpec(config, job.model), initial, x, y, {
       epochs: config.epochs,
       learningRate: config.learningRate,
       onEpoch: (epoch, losses) => report(epoch, ensembleProgress(losses)),
