@@ -1,6 +1,8 @@
 // Max-pool gradient and bias-gradient sums as direct loops: both are memory
 // bound, and tfjs builds the first from a dozen elementwise kernels and the
 // second from a transpose and a sum over the last axis.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -24,6 +26,30 @@ void tiled2x2(int64_t n, int64_t h, int64_t w, int64_t ch, int64_t oh, int64_t o
         const float *x00 = x + p, *x01 = x00 + ch, *x10 = x00 + w * ch, *x11 = x10 + ch;
         float *d00 = dx + p, *d01 = d00 + ch, *d10 = d00 + w * ch, *d11 = d10 + ch;
         const float *g = dy + ((b * oh + i) * ow + j) * ch;
+#ifdef __AVX512F__
+        // Sixteen channels at a time, the last group masked: a window's channels are few (6 or 8 in
+        // the report's CNNs), and a scalar loop per window ran at a third of the memory's speed.
+        for (int64_t d = 0; d < ch; d += 16) {
+          const __mmask16 lanes = ch - d >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (ch - d)) - 1);
+          const __m512 a = _mm512_maskz_loadu_ps(lanes, x00 + d), b = _mm512_maskz_loadu_ps(lanes, x01 + d);
+          const __m512 e = _mm512_maskz_loadu_ps(lanes, x10 + d), f = _mm512_maskz_loadu_ps(lanes, x11 + d);
+          const __m512 none = _mm512_set1_ps(-INFINITY);
+          __m512 best = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, none, _CMP_GT_OQ), none, a);
+          best = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, best, _CMP_GT_OQ), best, b);
+          best = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e, best, _CMP_GT_OQ), best, e);
+          best = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(f, best, _CMP_GT_OQ), best, f);
+          const __mmask16 some = _mm512_cmp_ps_mask(best, none, _CMP_GT_OQ);
+          const __mmask16 w0 = some & _mm512_cmp_ps_mask(a, best, _CMP_EQ_OQ);
+          const __mmask16 w1 = some & ~w0 & _mm512_cmp_ps_mask(b, best, _CMP_EQ_OQ);
+          const __mmask16 w2 = some & ~(w0 | w1) & _mm512_cmp_ps_mask(e, best, _CMP_EQ_OQ);
+          const __mmask16 w3 = some & ~(w0 | w1 | w2) & _mm512_cmp_ps_mask(f, best, _CMP_EQ_OQ);
+          const __m512 grad = _mm512_maskz_loadu_ps(lanes, g + d);
+          _mm512_mask_storeu_ps(d00 + d, lanes, _mm512_maskz_mov_ps(w0, grad));
+          _mm512_mask_storeu_ps(d01 + d, lanes, _mm512_maskz_mov_ps(w1, grad));
+          _mm512_mask_storeu_ps(d10 + d, lanes, _mm512_maskz_mov_ps(w2, grad));
+          _mm512_mask_storeu_ps(d11 + d, lanes, _mm512_maskz_mov_ps(w3, grad));
+        }
+#else
         for (int64_t d = 0; d < ch; d++) {
           float best = -INFINITY;
           int k = -1;
@@ -36,6 +62,7 @@ void tiled2x2(int64_t n, int64_t h, int64_t w, int64_t ch, int64_t oh, int64_t o
           d10[d] = k == 2 ? g[d] : 0.f;
           d11[d] = k == 3 ? g[d] : 0.f;
         }
+#endif
       }
     }
   }
