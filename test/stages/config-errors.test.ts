@@ -34,7 +34,7 @@ describe('a stage with a bad config', () => {
       [
         ['simulate-function'],
         { HW1_PROFILE: 'quick', HW1_BACKEND: 'gpu' },
-        /^error: HW1_BACKEND="gpu" is not a backend; expected one of tensorflow, wasm, cpu\n$/,
+        /^error: HW1_BACKEND="gpu" is not a backend; expected one of tensorflow, wasm\+onednn, wasm, cpu\n$/,
       ],
       [['simulate-function'], { HW1_PROFILE: 'quick', HW1_WORKERS: 'two' }, /^error: HW1_WORKERS="two" is not a positive integer\n$/],
     ];
