@@ -71,23 +71,50 @@ describe('two runs of one stage at once', () => {
     const configDir = tempDir();
     const artifacts = tempDir();
     writeFileSync(join(configDir, 'minimal-ratio.yaml'), tiny);
-    const start = () =>
+    // The first run holds the stage while it waits for the only core, which a stand-in holds until told:
+    // the second then starts while the first certainly runs, however fast training is.
+    const cores = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
+    const coresModule = pathToFileURL(join(root, 'pipeline/src/runtime/cores.ts')).href;
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { tryAcquireCore } from ${JSON.stringify(coresModule)}; const c = tryAcquireCore(); if (!c) process.exit(3); console.log('held'); process.stdin.once('data', () => { c.release(); process.exit(0); });`,
+      ],
+      { env: { ...process.env, ...cores }, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const start = (onOutput?: (text: string) => void) =>
       new Promise<{ status: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [join(root, 'pipeline/src/bin/stage.ts'), 'minimal-ratio'], {
           cwd: join(root, 'pipeline'),
-          env: { ...process.env, HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts, HW1_PROFILE: 'full' },
+          env: { ...process.env, ...cores, HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: artifacts, HW1_PROFILE: 'full' },
         });
         let stderr = '';
+        let stdout = '';
+        child.stdout.on('data', (d) => {
+          stdout += d;
+          onOutput?.(stdout);
+        });
         child.stderr.on('data', (d) => {
           stderr += d;
         });
         child.on('close', (status) => resolve({ status, stderr }));
       });
-    const results = await Promise.all([start(), start()]);
-    const statuses = results.map((r) => r.status).sort();
-    expect(statuses).toEqual([0, 2]);
-    const refused = results.find((r) => r.status === 2)!;
-    expect(refused.stderr).toMatch(/stage "minimal-ratio" \(writing .*\) is already running in this checkout \(pid \d+, since/);
+    let waiting: () => void;
+    const firstWaits = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const first = start((out) => {
+      if (/waiting for a free core/.test(out)) waiting();
+    });
+    await firstWaits;
+    const second = await start();
+    holder.stdin.write('release\n');
+    const results = [await first, second];
+    expect(results.map((r) => r.status)).toEqual([0, 2]);
+    expect(second.stderr).toMatch(/stage "minimal-ratio" \(writing .*\) is already running in this checkout \(pid \d+, since/);
     expect(readStageArtifact(artifacts, spec).data.runs).toHaveLength(2);
   });
 });

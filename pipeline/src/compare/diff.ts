@@ -124,6 +124,13 @@ async function prepareSide(side: SideName, rev: string | null, commit: string, l
   if (existsSync(ids)) copyFileSync(ids, join(dir, 'cache', 'data-ids.json'));
   const linked = await runProcess('npm', ['run', '--silent', 'datasets'], { cwd: dir, env: sideEnv(profile) });
   if (linked.code !== 0) throw new DiffError(`${side}: linking the datasets (npm run datasets) failed:\n${linked.tail.join('\n')}`);
+  // Linked node_modules skip the install's build of the native kernels: the revision builds its own, as npm ci
+  // would, so each side runs (and is cached) as its report would. A revision without them has no such script.
+  const scripts = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  if (how === 'linked' && scripts['build:native']) {
+    const built = await runProcess('npm', ['run', '--silent', 'build:native'], { cwd: dir, env: sideEnv(profile) });
+    log.info(`${side}: ${built.tail.filter((l) => l.trim()).at(-1)?.trim() ?? `npm run build:native exited ${built.code}`}`);
+  }
   const stages = stagesOf(dir);
   const turbo = join(projectRoot, 'node_modules', '.bin', 'turbo');
   const args = [
