@@ -129,7 +129,11 @@ async function prepareSide(side: SideName, rev: string | null, commit: string, l
   const scripts = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
   if (how === 'linked' && scripts['build:native']) {
     const built = await runProcess('npm', ['run', '--silent', 'build:native'], { cwd: dir, env: sideEnv(profile) });
-    log.info(`${side}: ${built.tail.filter((l) => l.trim()).at(-1)?.trim() ?? `npm run build:native exited ${built.code}`}`);
+    const said = built.tail
+      .filter((l) => l.trim())
+      .at(-1)
+      ?.trim();
+    log.info(`${side}: ${said ?? `npm run build:native exited ${built.code}`}`);
   }
   const stages = stagesOf(dir);
   const turbo = join(projectRoot, 'node_modules', '.bin', 'turbo');
