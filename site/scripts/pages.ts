@@ -184,6 +184,12 @@ export function updateBranch(
 ): { commit: string; message: string } {
   const remote = options.remote ?? 'origin';
   const branch = options.branch ?? 'gh-pages';
+  // A value git would read as an option (`--upload-pack=…` runs a command) is refused, and so is a branch name git
+  // refuses: an error that retrying cannot change is reported at once.
+  if (remote.startsWith('-')) throw new PagesError(`--remote must name a remote or a URL, not an option: ${JSON.stringify(remote)}`);
+  if (branch.startsWith('-') || !git(repo, ['check-ref-format', '--branch', branch]).ok) {
+    throw new PagesError(`--branch: ${JSON.stringify(branch)} is not a valid branch name`);
+  }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const attempts = options.attempts ?? 8;
   // This process's own scratch ref; --refmap= leaves remote-tracking refs alone (publishers in one checkout would race on them).
@@ -191,7 +197,7 @@ export function updateBranch(
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) pause(attempt);
     // No --depth: the branch is one commit without parents, and a shallow fetch would make publishers in one checkout race on .git/shallow.
-    const fetched = git(repo, ['fetch', '--quiet', '--refmap=', remote, `+refs/heads/${branch}:${scratchRef}`]);
+    const fetched = git(repo, ['fetch', '--quiet', '--refmap=', '--', remote, `+refs/heads/${branch}:${scratchRef}`]);
     const missing = !fetched.ok && /couldn't find remote ref|not our ref|no such ref/i.test(fetched.err);
     if (!fetched.ok && !missing) {
       if (attempt >= attempts) throw new PagesError(`cannot fetch ${branch} from ${remote}: ${fetched.err.split('\n').slice(-2).join(' ')}`);
@@ -209,7 +215,7 @@ export function updateBranch(
       mustGit(tree, ['add', '--all', '--force', '.']);
       const treeId = mustGit(tree, ['write-tree']);
       const commit = mustGit(tree, ['commit-tree', treeId, '-m', `Publish: ${message}`]);
-      const pushed = git(repo, ['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${tip}`, remote, `${commit}:refs/heads/${branch}`]);
+      const pushed = git(repo, ['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${tip}`, '--', remote, `${commit}:refs/heads/${branch}`]);
       if (pushed.ok) {
         log(`published to ${branch}: ${message} (${commit.slice(0, 12)})`);
         return { commit, message };

@@ -194,6 +194,18 @@ describe('the gh-pages branch', () => {
     const unknown = spawnSync(process.execPath, [script, 'main', site('x'), '--force'], { cwd: checkout, encoding: 'utf8' });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option --force/);
+    // A remote that git would read as an option runs nothing; a bad branch is refused at once, not after retries.
+    const marker = join(tempDir(), 'ran');
+    const injected = spawnSync(process.execPath, [script, 'main', site('x'), '--remote', `--upload-pack=touch ${marker}`], { cwd: checkout, encoding: 'utf8' });
+    expect(injected.status).toBe(2);
+    expect(injected.stderr).toMatch(/--remote must name a remote or a URL, not an option/);
+    expect(existsSync(marker)).toBe(false);
+    const branch = spawnSync(process.execPath, [script, 'main', site('x'), '--branch', 'a..b'], { cwd: checkout, encoding: 'utf8' });
+    expect(branch.status).toBe(2);
+    expect(branch.stderr).toMatch(/--branch: "a\.\.b" is not a valid branch name/);
+    // Refused before the first fetch: no attempt to retry.
+    expect(branch.stderr).not.toMatch(/attempt/);
+    expect(() => updateBranch(checkout, { kind: 'remove', number: 1 }, { remote: '--upload-pack=true' })).toThrow(PagesError);
     const help = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/pages\.ts preview <n> <site-dir>/);
