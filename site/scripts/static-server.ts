@@ -6,7 +6,7 @@
  * named without its trailing slash.
  */
 import { createReadStream, realpathSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -66,6 +66,24 @@ export function resolveRequest(
   return { file: real, size: stat.size };
 }
 
+/**
+ * Sends a file found a moment ago. It may be gone or unreadable by the time it
+ * is opened (a rebuild swapping the site in): then the answer is 404, or, once
+ * headers are out, a cut connection; the server keeps serving either way (an
+ * unhandled stream error used to end it).
+ */
+export function sendFile(res: ServerResponse, file: string, size: number): void {
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': size });
+    stream.pipe(res);
+  });
+  stream.once('error', () => {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: the file went away while it was being sent\n');
+  });
+}
+
 /** Serves `dir` (under `prefix`, e.g. "/hw1-report", if given) on 127.0.0.1 (`port`, or a free one). */
 export async function serveDirectory(dir: string, options: { prefix?: string; port?: number } = {}): Promise<StaticServer> {
   const root = realpathSync(dir);
@@ -83,8 +101,7 @@ export async function serveDirectory(dir: string, options: { prefix?: string; po
         .end(`${found.status === 400 ? 'bad request' : 'not found'}: ${found.reason}\n`);
       return;
     }
-    res.writeHead(200, { 'content-type': types[extname(found.file)] ?? 'application/octet-stream', 'content-length': found.size });
-    createReadStream(found.file).pipe(res);
+    sendFile(res, found.file, found.size);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

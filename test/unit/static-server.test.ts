@@ -5,10 +5,11 @@
  */
 
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StaticServer, serveDirectory } from '../../site/scripts/static-server.ts';
+import { type StaticServer, sendFile, serveDirectory } from '../../site/scripts/static-server.ts';
 import { tempDir } from '../helpers/helpers.ts';
 
 /** A raw GET (no URL normalisation by the client), its status and body. */
@@ -59,6 +60,28 @@ describe('static server', () => {
       const r = await get(server.url, path);
       expect(r.status, path).toBe(404);
       expect(r.body).not.toContain('not for the site');
+    }
+  });
+});
+
+describe('a file that goes away while it is sent', () => {
+  it('is answered 404, and the server keeps serving', async () => {
+    const site = tempDir();
+    writeFileSync(join(site, 'index.html'), 'still here');
+    // What the server does after it found a file that is gone when opened (a rebuild swapping the site in).
+    const server = createServer((req, res) => {
+      if (req.url === '/gone') sendFile(res, join(site, 'gone.html'), 10);
+      else sendFile(res, join(site, 'index.html'), 10);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const gone = await get(url, '/gone');
+      expect(gone.status).toBe(404);
+      expect(gone.body).toMatch(/went away while it was being sent/);
+      expect(await get(url, '/')).toEqual({ status: 200, body: 'still here' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
