@@ -244,6 +244,17 @@ options:
 
 Run from a checkout of this repository that may push to the remote.`;
 
+/**
+ * A folder --tree may edit: absent, empty, or one this script wrote before (every change leaves `.nojekyll`,
+ * and main's report its `.hw1-output.json`). Anything else holds someone's files, which a change would delete.
+ */
+export function refuseForeignTree(dir: string): void {
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  if (names.length && !names.includes('.nojekyll') && !names.includes('.hw1-output.json')) {
+    throw new PagesError(`--tree ${dir} holds files this script did not write (no .nojekyll); give an empty folder or a published tree`);
+  }
+}
+
 export function main(argv: string[]): number {
   const positional: string[] = [];
   const options: { open?: number[]; remote?: string; branch?: string; tree?: string } = {};
@@ -273,6 +284,7 @@ export function main(argv: string[]): number {
   else if (kind === 'remove' && rest.length === 1) change = { kind, number: prNumber(rest[0]) };
   else throw new PagesError(usage);
   if (options.tree) {
+    refuseForeignTree(options.tree);
     mkdirSync(options.tree, { recursive: true });
     console.log(applyChange(options.tree, change, options.open ?? null));
   } else updateBranch(process.cwd(), change, options);

@@ -186,6 +186,22 @@ describe('the gh-pages branch', () => {
     expect(fileAt(origin, 'index.html')).toBe('<p>main</p>');
   }, 300_000);
 
+  it('refuses to edit a --tree folder that holds someone else’s files, and keeps them', () => {
+    const foreign = tempDir();
+    writeFileSync(join(foreign, 'thesis.tex'), 'mine');
+    const r = spawnSync(process.execPath, [script, 'main', site('x'), '--tree', foreign], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--tree .* holds files this script did not write/);
+    expect(readFileSync(join(foreign, 'thesis.tex'), 'utf8')).toBe('mine');
+    // An empty folder, and then the tree it became, are accepted.
+    const fresh = tempDir();
+    for (let i = 0; i < 2; i++) {
+      const ok = spawnSync(process.execPath, [script, 'main', site(`x${i}`), '--tree', fresh], { encoding: 'utf8' });
+      expect(ok.status, ok.stderr).toBe(0);
+    }
+    expect(existsSync(join(fresh, '.nojekyll'))).toBe(true);
+  });
+
   it('says what is wrong with exit code 2 on the command line', () => {
     const { checkout } = repository();
     const bad = spawnSync(process.execPath, [script, 'preview', '../1', site('x')], { cwd: checkout, encoding: 'utf8' });
