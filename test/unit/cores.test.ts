@@ -5,7 +5,7 @@
  * by a dead process is taken over.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ const coresModule = pathToFileURL(join(import.meta.dirname, '../../pipeline/src/
 /** A process that takes a core and holds it until `until` exists (at most two minutes); resolves once it holds it. */
 function holder(env: NodeJS.ProcessEnv, until: string): Promise<{ done: Promise<number | null>; pid: number }> {
   const script = `
-    import { existsSync } from 'node:fs';
+    import { chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
     import { tryAcquireCore } from ${JSON.stringify(coresModule)};
     const core = tryAcquireCore();
     console.log(core ? 'held ' + core.slot : 'none');
@@ -90,5 +90,36 @@ describe('core slots', () => {
     expect(await acquireCore({ env, cancelled: () => ++polls > 2 })).toBeNull();
     import('node:fs').then((fs) => fs.writeFileSync(go, ''));
     await other.done;
+  });
+});
+
+describe('the core-slot folder, a shared place', () => {
+  it('never writes through a link planted at a lock file’s private name', () => {
+    const dir = tempDir();
+    const victim = join(tempDir(), 'victim.txt');
+    writeFileSync(victim, 'do not touch');
+    symlinkSync(victim, join(dir, `core-0.lock.${process.pid}.tmp`));
+    const core = tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: dir })!;
+    expect(core.slot).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('do not touch');
+    expect(readFileSync(join(dir, 'core-0.lock'), 'utf8')).toBe(String(process.pid));
+    core.release();
+  });
+
+  it('refuses a folder that is a link or belongs to another user, naming it', () => {
+    const real = tempDir();
+    const link = join(tempDir(), 'cores');
+    symlinkSync(real, link);
+    expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: link })).toThrow(
+      /HW1_CORES_DIR=.*cores is a symbolic link; it must be a directory of your own/,
+    );
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: file })).toThrow(/HW1_CORES_DIR=.*a-file cannot be used as a folder \(EEXIST\)/);
+    if (process.getuid?.() === 0) {
+      const theirs = tempDir();
+      chownSync(theirs, 65534, 65534);
+      expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: theirs })).toThrow(/belongs to another user \(uid 65534\)/);
+    }
   });
 });

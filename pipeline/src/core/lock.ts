@@ -4,7 +4,7 @@
  * crashed) is taken over; one whose process runs is either refused with a
  * message naming it, or waited for.
  */
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 import { sha256 } from './hash.ts';
@@ -42,6 +42,30 @@ function owner(file: string): { pid: number; since: Date; text: string } | null 
 }
 
 /**
+ * Writes a new file at `path`, never through what is already there: a link
+ * planted at the name (in a shared folder) is removed, not followed, so the
+ * write cannot land in someone else's file.
+ */
+function writePrivate(path: string, text: string): void {
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
+      rmSync(path, { force: true });
+      continue;
+    }
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+}
+
+/**
  * Takes the lock now, or returns who holds it. The pid is written to a private
  * file first and hard-linked to the lock's name, which fails if the name
  * exists: a lock file is never seen empty or half-written, so a reader never
@@ -50,7 +74,7 @@ function owner(file: string): { pid: number; since: Date; text: string } | null 
 function tryLock(file: string): { pid: number; since: Date } | null {
   mkdirSync(dirname(file), { recursive: true });
   const mine = `${file}.${process.pid}.tmp`;
-  writeFileSync(mine, String(process.pid));
+  writePrivate(mine, String(process.pid));
   try {
     for (let attempt = 0; ; attempt++) {
       try {

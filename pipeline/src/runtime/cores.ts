@@ -7,6 +7,7 @@
  * (machine-wide, so stages of other checkouts, e.g. `npm run diff`, count too).
  * A slot whose process died is taken over (core/lock.ts).
  */
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
@@ -24,6 +25,31 @@ export function coresDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.HW1_CORES_DIR || join(tmpdir(), `hw1-report-cores-${userInfo().uid}`);
 }
 
+/**
+ * The core-slot folder, made private (mode 0700) and checked to be a real
+ * directory of this user: its default name in the shared temporary directory
+ * is predictable, and a folder someone else made or a link planted there would
+ * let them steer where the lock files go.
+ */
+export function privateCoresDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = coresDir(env);
+  const named = env.HW1_CORES_DIR ? `HW1_CORES_DIR=${dir}` : `the core-slot folder ${dir}`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new InputError(`${named} cannot be used as a folder (${(err as NodeJS.ErrnoException).code}); set HW1_CORES_DIR to a directory of your own`);
+  }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw new InputError(`${named} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; it must be a directory of your own`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    throw new InputError(`${named} belongs to another user (uid ${st.uid}); set HW1_CORES_DIR to a directory of your own`);
+  // The default folder, made before it was private, becomes so; a folder the user named is left as they set it.
+  if (!env.HW1_CORES_DIR && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  return dir;
+}
+
 /** Slots this process holds (a lock file is per process, so a second slot must not reuse one of ours). */
 const mine = new Set<number>();
 
@@ -37,7 +63,7 @@ export function tryAcquireCore(env: NodeJS.ProcessEnv = process.env): CoreSlot |
   const count = coreCount(env);
   for (let slot = 0; slot < count; slot++) {
     if (mine.has(slot)) continue;
-    const lock: Lock | null = tryAcquireLock(join(coresDir(env), `core-${slot}.lock`));
+    const lock: Lock | null = tryAcquireLock(join(privateCoresDir(env), `core-${slot}.lock`));
     if (!lock) continue;
     mine.add(slot);
     return {
