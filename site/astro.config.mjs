@@ -27,7 +27,9 @@ export default defineConfig({
   trailingSlash: 'never',
   devToolbar: { enabled: false },
   vite: {
-    server: { fs: { allow: ['..'] } },
+    // The project root is served to the browser (pages import pipeline code), but not its private parts: `cache/`
+    // holds the remote cache's token, artifacts and locks. Vite's own defaults (.env, certificates, .git) stay denied.
+    server: { fs: { allow: ['..'], deny: ['.env', '.env.*', '*.{crt,pem}', '**/.git/**', '**/cache/**', '**/.token'] } },
     build: {
       // The figures' script is inlined into the pages that have figures (so it also runs from file://); other assets keep Vite's default.
       assetsInlineLimit: (file) => (file.endsWith('.js') ? true : undefined),

@@ -7,7 +7,7 @@
  * stale, and the page says so while it keeps showing the last one.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,4 +120,23 @@ describe('npm run dev, with the data of the checkout', () => {
     writeFileSync(join(dir, 'content/experiments/simulate-function.yaml'), config);
     expect(read((await server.get(PAGE)).html).items).toEqual([]);
   });
+});
+
+describe('npm run dev, and what it must not serve', () => {
+  it('refuses cache/ (the remote cache’s token, artifacts, locks) while serving the pages', async () => {
+    const dir = await projectCopy();
+    mkdirSync(join(dir, 'cache/remote'), { recursive: true });
+    writeFileSync(join(dir, 'cache/remote/.token'), 'the-writers-token');
+    const server = await startDevServer(dir);
+    try {
+      for (const path of [`/@fs${dir}/cache/remote/.token`, `/@fs${dir}/cache/remote/.token?raw`, `/@fs${dir}/cache/remote/.token?import`]) {
+        const r = await server.get(path);
+        expect(r.status, path).toBe(403);
+        expect(r.html).not.toContain('the-writers-token');
+      }
+      expect((await server.get('/')).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  }, 300_000);
 });
