@@ -46,11 +46,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `npm run cache-server` (the script itself), ready when it prints where it listens. */
-async function startServer(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
-    env: { ...process.env, HW1_CACHE_PORT: String(port), HW1_CACHE_DIR: dir, TURBO_TOKEN: token },
-  });
+/** `npm run cache-server` (the script itself), ready when it prints where it listens; `serverToken` null: none given, so the server makes its own. */
+async function startServer(dir: string, port: number, serverToken: string | null = token): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, HW1_CACHE_PORT: String(port), HW1_CACHE_DIR: dir };
+  if (serverToken === null) delete env.TURBO_TOKEN;
+  else env.TURBO_TOKEN = serverToken;
+  const child = spawn(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], { env });
   let out = '';
   child.stdout!.on('data', (d) => {
     out += d;
@@ -177,6 +178,32 @@ describe('a remote turbo cache shared between machines', () => {
     expect(sources(r.summary)).toEqual({ 'optimization-process': 'MISS' });
     expect(r.out).toMatch(/refused TURBO_TOKEN \(HTTP 401\).*check TURBO_TOKEN/);
   }, 600_000);
+
+  it('keeps the token it made beside its storage, out of reach of its own API, and refuses a token file without one', async () => {
+    const dir = join(tempDir(), 'remote');
+    const port = await freePort();
+    const child = await startServer(dir, port, null);
+    try {
+      const made = readFileSync(`${dir}.token`, 'utf8').trim();
+      expect(made).toMatch(/^[0-9a-f]{48}$/);
+      const auth = { authorization: `Bearer ${made}` };
+      const url = `http://127.0.0.1:${port}/v8/artifacts/.token?team=.`;
+      // Whatever the server makes of these, the token stays where the API does not reach.
+      await fetch(url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: 'replaced' });
+      const got = await fetch(url, { headers: auth });
+      expect(await got.text()).not.toContain(made);
+      expect(readFileSync(`${dir}.token`, 'utf8').trim()).toBe(made);
+    } finally {
+      await stopServer(child);
+    }
+    writeFileSync(`${dir}.token`, '');
+    const empty = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, HW1_CACHE_DIR: dir, HW1_CACHE_PORT: String(port), TURBO_TOKEN: '' },
+    });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/remote\.token does not hold a token \(expected 32 or more hex digits\); remove it to generate a new one, or set TURBO_TOKEN/);
+  }, 120_000);
 
   it('explains its settings, and refuses bad ones with exit code 2', () => {
     const help = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts'), '--help'], { encoding: 'utf8' });

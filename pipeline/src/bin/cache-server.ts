@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, runMain, unknownArgument } from '../core/errors.ts';
@@ -22,20 +22,41 @@ local-disk storage. Settings, from the environment:
   HW1_CACHE_PORT   port                           (default 4391)
   HW1_CACHE_DIR    where the blobs are stored     (default cache/remote, from the project root)
   TURBO_TOKEN      the token clients must present (default: one generated once and kept in
-                   <HW1_CACHE_DIR>/.token)
+                   <HW1_CACHE_DIR>.token, beside the storage, never inside it)
 
 Every other variable of turborepo-remote-cache passes through: STORAGE_PROVIDER=s3
 with S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_ENDPOINT and STORAGE_PATH (the
 bucket), or STORAGE_PROVIDER=google-cloud-storage with GCS_PROJECT_ID,
 GCS_CLIENT_EMAIL, GCS_PRIVATE_KEY and STORAGE_PATH; see the README.`;
 
-/** The token clients present: TURBO_TOKEN, or one generated once and kept beside the blobs. */
+/**
+ * The token clients present: TURBO_TOKEN, or one generated once and kept in
+ * `<HW1_CACHE_DIR>.token`, beside the storage folder and never inside it: the
+ * server serves and overwrites anything under its storage, and a token there
+ * could be read back through its own API. One left inside by an older version
+ * is moved out.
+ */
+function tokenFile(dir: string): string {
+  return `${dir}.token`;
+}
+
 function token(dir: string): string {
   if (process.env.TURBO_TOKEN) return process.env.TURBO_TOKEN;
-  const file = join(dir, '.token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const file = tokenFile(dir);
+  const inside = join(dir, '.token');
+  if (existsSync(inside)) {
+    if (existsSync(file)) rmSync(inside);
+    else renameSync(inside, file);
+  }
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8').trim();
+    if (!/^[0-9a-f]{32,}$/.test(text)) {
+      throw new InputError(`${file} does not hold a token (expected 32 or more hex digits); remove it to generate a new one, or set TURBO_TOKEN`);
+    }
+    return text;
+  }
   const made = randomBytes(24).toString('hex');
-  writeFileSync(file, `${made}\n`, { mode: 0o600 });
+  writeFileSync(file, `${made}\n`, { mode: 0o600, flag: 'wx' });
   return made;
 }
 
