@@ -209,6 +209,24 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return Math.sqrt(diff / norm);
 }
 
+/**
+ * max|actual − reference| / max(max|reference|, 1e-6): the worst deviation relative to the reference's own scale,
+ * how the kernel tests compare a backend with the cpu backend.
+ */
+export function maxRelativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
+  if (actual.length !== reference.length) throw new Error(`${actual.length} values against ${reference.length}`);
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < reference.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - reference[i]!));
+    scale = Math.max(scale, Math.abs(reference[i]!));
+  }
+  return diff / scale;
+}
+
+/** A float32 tensor's worth of standard normal values, for seeded kernel inputs. */
+export const normals = (rng: Rng, shape: number[]): Float32Array => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+
 /** Normal entries rounded to float32, so tfjs sees the same vector. */
 export function randomVector(n: number, rng: Rng): Float64Array {
   return Float64Array.from({ length: n }, () => Math.fround(rng.normal()));

@@ -66,6 +66,27 @@ describe('an artifacts directory that cannot be used', () => {
   });
 });
 
+/**
+ * Another process holding the only core slot of `cores`, resolved once it holds it: it lets go when told, or by
+ * itself after `ms` (for a test that then blocks on a synchronous run).
+ */
+async function holdTheCore(cores: NodeJS.ProcessEnv, ms?: number): Promise<{ release(): void }> {
+  const coresModule = pathToFileURL(join(root, 'pipeline/src/runtime/cores.ts')).href;
+  const script = `import { tryAcquireCore } from ${JSON.stringify(coresModule)};
+    const c = tryAcquireCore(); if (!c) process.exit(3); console.log('held');
+    const done = () => { c.release(); process.exit(0); };
+    process.stdin.once('data', done); process.stdin.once('end', done); ${ms === undefined ? '' : `setTimeout(done, ${ms});`}`;
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...cores }, stdio: ['pipe', 'pipe', 'inherit'] });
+  // A holder that let go by itself may be gone when told: its closed pipe is no error.
+  holder.stdin.on('error', () => {});
+  await new Promise((resolve) => holder.stdout.once('data', resolve));
+  return {
+    release() {
+      if (holder.exitCode === null) holder.stdin.end('release\n');
+    },
+  };
+}
+
 describe('two runs of one stage at once', () => {
   it('lets one write the artifact and stops the other with the first one’s pid', async () => {
     const configDir = tempDir();
@@ -74,17 +95,7 @@ describe('two runs of one stage at once', () => {
     // The first run holds the stage while it waits for the only core, which a stand-in holds until told:
     // the second then starts while the first certainly runs, however fast training is.
     const cores = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
-    const coresModule = pathToFileURL(join(root, 'pipeline/src/runtime/cores.ts')).href;
-    const holder = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { tryAcquireCore } from ${JSON.stringify(coresModule)}; const c = tryAcquireCore(); if (!c) process.exit(3); console.log('held'); process.stdin.once('data', () => { c.release(); process.exit(0); });`,
-      ],
-      { env: { ...process.env, ...cores }, stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const holder = await holdTheCore(cores);
     const start = (onOutput?: (text: string) => void) =>
       new Promise<{ status: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [join(root, 'pipeline/src/bin/stage.ts'), 'minimal-ratio'], {
@@ -111,7 +122,7 @@ describe('two runs of one stage at once', () => {
     });
     await firstWaits;
     const second = await start();
-    holder.stdin.write('release\n');
+    holder.release();
     const results = [await first, second];
     expect(results.map((r) => r.status)).toEqual([0, 2]);
     expect(second.stderr).toMatch(/stage "minimal-ratio" \(writing .*\) is already running in this checkout \(pid \d+, since/);
@@ -129,28 +140,14 @@ describe('worker threads', () => {
 });
 
 describe('stages side by side share the cores', () => {
-  it('waits for a core another process holds, says so, and then runs every job', () => {
+  it('waits for a core another process holds, says so, and then runs every job', async () => {
     const cores = { HW1_CORES: '1', HW1_CORES_DIR: tempDir() };
     // Another "stage" holds the only core for two seconds.
-    const coresModule = pathToFileURL(join(root, 'pipeline/src/runtime/cores.ts')).href;
-    const holder = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { tryAcquireCore } from ${JSON.stringify(coresModule)}; const c = tryAcquireCore(); if (!c) process.exit(3); console.log('held'); setTimeout(() => c.release(), 2000);`,
-      ],
-      { env: { ...process.env, ...cores }, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const held = spawnSync(process.execPath, [
-      '-e',
-      `for (let i = 0; i < 100 && !require('fs').existsSync(${JSON.stringify(join(cores.HW1_CORES_DIR, 'core-0.lock'))}); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);`,
-    ]);
-    expect(held.status).toBe(0);
+    const holder = await holdTheCore(cores, 2000);
     const { run, artifacts } = runStageWith('simulate-function', tinyConfig('simulate-function', { seeds: [1], epochs: 5 }), { ...cores, HW1_WORKERS: '2' });
     expect(run.stdout).toMatch(/waiting for a free core: all 1 are training other runs/);
     expect(run.stdout.match(/waiting for a free core/g)).toHaveLength(1);
     expect(readStageArtifact(artifacts, simulateFunction).data.functions[0]!.results).toHaveLength(4);
-    holder.kill();
+    holder.release();
   });
 });

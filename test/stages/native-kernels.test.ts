@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, permutation, type Rng } from '../../pipeline/src/core/random.ts';
+import { createRng, permutation } from '../../pipeline/src/core/random.ts';
 import { activeAddon, loadAddon } from '../../pipeline/src/native/addon.ts';
 import { cnn, initCnn } from '../../pipeline/src/nn/cnn.ts';
 import { conv2dSame, dense, softmaxCrossEntropy } from '../../pipeline/src/nn/fused.ts';
@@ -18,24 +18,11 @@ import { flatValues } from '../../pipeline/src/nn/params.ts';
 import { selectBackend } from '../../pipeline/src/runtime/backend.ts';
 import { FusedAdam } from '../../pipeline/src/train/adam.ts';
 import { trainClassifier } from '../../pipeline/src/train/classification.ts';
+import { maxRelativeError, normals } from '../helpers/float64.ts';
 
 type Shape4 = [number, number, number, number];
 const built = loadAddon().addon !== null;
 const tolerance = 1e-4;
-
-/** max|actual − reference| / max(max|reference|, 1e-6). */
-function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
-  expect(actual.length).toBe(reference.length);
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < reference.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - reference[i]!));
-    scale = Math.max(scale, Math.abs(reference[i]!));
-  }
-  return diff / scale;
-}
-
-const normals = (rng: Rng, shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
 
 /** f's outputs (read back) on the native kernels and on the cpu backend. */
 async function nativeAndCpu(f: () => tf.Tensor | tf.Tensor[]): Promise<{ native: Float32Array[]; cpu: Float32Array[] }> {
@@ -55,7 +42,7 @@ async function expectClose(f: () => tf.Tensor | tf.Tensor[], tol = tolerance): P
   const { native, cpu } = await nativeAndCpu(f);
   expect(native.length).toBe(cpu.length);
   native.forEach((values, i) => {
-    expect(relativeError(values, cpu[i]!)).toBeLessThan(tol);
+    expect(maxRelativeError(values, cpu[i]!)).toBeLessThan(tol);
   });
 }
 
@@ -210,7 +197,7 @@ describe.runIf(built)('native kernels against the cpu backend', () => {
     await selectBackend('cpu');
     const ref = tf.tidy(() => plain().map((y) => Float32Array.from(y.dataSync())));
     a.forEach((values, i) => {
-      expect(relativeError(values, ref[i]!), `output ${i}`).toBeLessThan(tolerance);
+      expect(maxRelativeError(values, ref[i]!), `output ${i}`).toBeLessThan(tolerance);
     });
   });
 
@@ -328,8 +315,8 @@ describe.runIf(built)('training on the native kernels', () => {
     const [wasmLosses, wasmParams] = await train('wasm');
     expect(again, `${again} vs ${nativeLosses}`).toEqual(nativeLosses);
     expect(againParams).toEqual(nativeParams);
-    expect(relativeError(nativeLosses, wasmLosses)).toBeLessThan(1e-4);
-    expect(relativeError(nativeParams, wasmParams)).toBeLessThan(1e-3);
+    expect(maxRelativeError(nativeLosses, wasmLosses)).toBeLessThan(1e-4);
+    expect(maxRelativeError(nativeParams, wasmParams)).toBeLessThan(1e-3);
     expect(nativeLosses[2]).toBeLessThan(nativeLosses[0]!);
   });
 });

@@ -10,22 +10,10 @@ import { createRng, type Rng } from '../../pipeline/src/core/random.ts';
 import { conv2dSame, dense as fusedDense } from '../../pipeline/src/nn/fused.ts';
 import { selectBackend } from '../../pipeline/src/runtime/backend.ts';
 import { registerWasmTrainingKernels } from '../../pipeline/src/runtime/wasm-kernels.ts';
+import { maxRelativeError, normals } from '../helpers/float64.ts';
 
 type Shape4 = [number, number, number, number];
 const tolerance = 1e-4;
-
-function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
-  expect(actual.length).toBe(reference.length);
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < reference.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - reference[i]!));
-    scale = Math.max(scale, Math.abs(reference[i]!));
-  }
-  return diff / scale;
-}
-
-const normals = (rng: Rng, shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
 
 /** Runs f on wasm, then on cpu for the reference, then switches back to wasm. */
 async function onWasmAndCpu<T>(f: () => T): Promise<{ wasm: T; cpu: T }> {
@@ -92,8 +80,8 @@ describe('wasm training kernels against the cpu backend', () => {
               runKernel('Conv2DBackpropInput', { dy: [dy, dyShape], filter: [filter, filterShape] }, { ...common, inputShape: xShape }),
             );
             const label = `x ${xShape.join('×')} → ${co} channels`;
-            expect(relativeError(dw.wasm, dw.cpu), `filter gradient, ${label}`).toBeLessThan(tolerance);
-            expect(relativeError(dx.wasm, dx.cpu), `input gradient, ${label}`).toBeLessThan(tolerance);
+            expect(maxRelativeError(dw.wasm, dw.cpu), `filter gradient, ${label}`).toBeLessThan(tolerance);
+            expect(maxRelativeError(dx.wasm, dx.cpu), `input gradient, ${label}`).toBeLessThan(tolerance);
           }
         }
       });
@@ -124,7 +112,7 @@ describe('wasm training kernels against the cpu backend', () => {
             return (tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(dy, yShape), input, output }, attrs) as tf.Tensor).dataSync();
           }),
         );
-        expect(relativeError(dx.wasm, dx.cpu), `${xShape.join('×')} pool ${size}/${stride} '${pad}'`).toBeLessThan(tolerance);
+        expect(maxRelativeError(dx.wasm, dx.cpu), `${xShape.join('×')} pool ${size}/${stride} '${pad}'`).toBeLessThan(tolerance);
       }
     });
   }
@@ -166,7 +154,7 @@ describe('wasm training kernels against the cpu backend', () => {
           const out = await onWasmAndCpu(() =>
             runKernel('BatchMatMul', { a: [a, swap(aShape, transposeA)], b: [b, swap(bShape, transposeB)] }, { transposeA, transposeB }),
           );
-          expect(relativeError(out.wasm, out.cpu), `${aShape}·${bShape} transposeA ${transposeA} transposeB ${transposeB}`).toBeLessThan(tolerance);
+          expect(maxRelativeError(out.wasm, out.cpu), `${aShape}·${bShape} transposeA ${transposeA} transposeB ${transposeB}`).toBeLessThan(tolerance);
         }
       }
     }
@@ -268,7 +256,7 @@ describe('CNN training on wasm', () => {
         const losses = await onWasmAndCpu(() => trainLosses(cnn, 5, loss));
         expect(losses.wasm.every(Number.isFinite)).toBe(true);
         expect(losses.wasm[4]).toBeLessThan(losses.wasm[0]!);
-        expect(relativeError(losses.wasm, losses.cpu), `wasm ${losses.wasm} vs cpu ${losses.cpu}`).toBeLessThan(tolerance);
+        expect(maxRelativeError(losses.wasm, losses.cpu), `wasm ${losses.wasm} vs cpu ${losses.cpu}`).toBeLessThan(tolerance);
       });
     }
 
@@ -332,7 +320,7 @@ describe('fused layers on wasm', () => {
       });
     const wasm = await onWasmAndCpu(run);
     wasm.wasm.forEach((values, i) => {
-      expect(relativeError(values, wasm.cpu[i]!)).toBeLessThan(tolerance);
+      expect(maxRelativeError(values, wasm.cpu[i]!)).toBeLessThan(tolerance);
     });
   });
 });

@@ -3,23 +3,11 @@
  * replacing one changes the cache key of exactly the stages that read it.
  * Checked with turbo's own dry run on a scratch copy of the project.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { linkDatasets } from '../../pipeline/src/data/links.ts';
-import { root, tempDir } from '../helpers/helpers.ts';
-
-function taskHashes(project: string): Record<string, string> {
-  const r = spawnSync(join(root, 'node_modules/.bin/turbo'), ['run', 'report', '--dry=json'], {
-    cwd: project,
-    encoding: 'utf8',
-    env: { ...process.env, HW1_PROFILE: 'quick' },
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-  const dry = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: Array<{ taskId: string; hash: string }> };
-  return Object.fromEntries(dry.tasks.map((t) => [t.taskId, t.hash]));
-}
+import { root, tempDir, turboTaskHashes } from '../helpers/helpers.ts';
 
 describe('datasets in cache keys', () => {
   it('links each dataset to where it is read from, and nowhere when it has no location', () => {
@@ -46,11 +34,11 @@ describe('datasets in cache keys', () => {
     mkdirSync(join(project, 'cache/datasets'), { recursive: true });
     symlinkSync(fashion, join(project, 'cache/datasets/fashion-mnist'));
 
-    const before = taskHashes(project);
+    const before = turboTaskHashes(project);
     writeFileSync(join(fashion, 'train-images-idx3-ubyte.gz'), 'installed');
-    const installed = taskHashes(project);
+    const installed = turboTaskHashes(project);
     writeFileSync(join(fashion, 'train-images-idx3-ubyte.gz'), 'replaced');
-    const replaced = taskHashes(project);
+    const replaced = turboTaskHashes(project);
 
     const stage = '@hw1/pipeline#stage:train-on-tasks';
     const other = '@hw1/pipeline#stage:simulate-function';

@@ -10,18 +10,7 @@ import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildNative } from '../../pipeline/src/native/build.ts';
-import { root, tempDir } from '../helpers/helpers.ts';
-
-function taskHashes(project: string): Record<string, string> {
-  const r = spawnSync(join(root, 'node_modules/.bin/turbo'), ['run', 'report', '--dry=json'], {
-    cwd: project,
-    encoding: 'utf8',
-    env: { ...process.env, HW1_PROFILE: 'quick' },
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-  const dry = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: Array<{ taskId: string; hash: string }> };
-  return Object.fromEntries(dry.tasks.map((t) => [t.taskId, t.hash]));
-}
+import { root, tempDir, turboTaskHashes } from '../helpers/helpers.ts';
 
 describe('the native kernels at install', () => {
   it('say why they were not built: no compiler, or HW1_NATIVE=0', () => {
@@ -53,13 +42,13 @@ describe('the native kernels at install', () => {
     const status = (s: object) => writeFileSync(join(project, 'pipeline/native/build/status.json'), JSON.stringify(s));
 
     status({ built: false, reason: 'no oneDNN headers (apt-get install libdnnl-dev)' });
-    const without = taskHashes(project);
+    const without = turboTaskHashes(project);
     status({ built: true, onednn: '2.6.3', isa: 'avx512_core', compiler: 'g++ 12.2.0', flags: [], sources: 'a' });
-    const withKernels = taskHashes(project);
+    const withKernels = turboTaskHashes(project);
     status({ built: true, onednn: '2.6.3', isa: 'avx2', compiler: 'g++ 12.2.0', flags: [], sources: 'a' });
-    const otherIsa = taskHashes(project);
+    const otherIsa = turboTaskHashes(project);
     writeFileSync(join(project, 'pipeline/native/src/conv.cc'), '// changed\n', { flag: 'a' });
-    const otherSource = taskHashes(project);
+    const otherSource = turboTaskHashes(project);
 
     const stages = Object.keys(without).filter((t) => t.includes('#stage:'));
     expect(stages).toHaveLength(8);

@@ -90,8 +90,8 @@ void exportKernel(napi_env env, napi_value exports, const char *name, Kernel fn)
 }  // namespace hw1
 
 // Loaded once per thread that uses it (each worker thread is its own environment). One thread
-// per training run: primitives are tuned to the thread count they were made with, and two
-// threads per run collapse when another process takes the other core.
+// per training run, the project's rule: runs go in parallel over the cores instead, and a
+// primitive is tuned to the thread count it was made with.
 NAPI_MODULE_INIT() {
   omp_set_num_threads(1);
   napi_value f;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "common.h"
 
 namespace hw1 {
@@ -214,21 +215,6 @@ float meanSquaredError(const float *p, const float *y, float *dz, float *squares
   return sum(squares, m) / static_cast<float>(m);
 }
 
-struct Adam {
-  float b1, b2, c1, c2, eps, step;
-};
-
-// tfjs's Adam update, operation for operation (adam.cc): om1 and om2 are 1 − beta^t as float32.
-void adamStep(float *p, const float *g, float *m, float *v, int64_t count, const Adam &a, float om1, float om2) {
-  for (int64_t i = 0; i < count; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * a.b1 + gi * a.c1;
-    const float vi = v[i] * a.b2 + (gi * gi) * a.c2;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = ((mi / om1) / (std::sqrt(vi / om2) + a.eps)) * a.step + p[i];
-  }
-}
 
 struct Shape {
   int64_t layers, samples, perRun;
@@ -286,7 +272,7 @@ void trainRun(const Shape &s, float *params, float *m, float *v, const float *x,
       }
       std::swap(dz, below);
     }
-    adamStep(params, grad, m, v, s.perRun, adam, om1[k], om2[k]);
+    adam.update(params, grad, m, v, params, s.perRun, om1[k], om2[k]);
     losses[k * lossStride] = loss;
     if (!std::isfinite(loss)) *stopped = 1.f;
   }
@@ -310,9 +296,8 @@ void mlpEnsembleTrain(Call &c) {
   const int64_t activation = c.integer(), steps = c.integer();
   if ((activation != 0 && activation != 1) || steps < 0) throw Failure("bad activation or step count");
   const double lr = c.number(), beta1 = c.number(), beta2 = c.number(), eps = c.number();
-  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
-  // tfjs computes 1 - beta in double and multiplies in float32.
-  const Adam adam{b1, b2, static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2), static_cast<float>(eps), -static_cast<float>(lr)};
+  const Adam adam = Adam::of(lr, beta1, beta2, eps);
+  const float b1 = adam.b1, b2 = adam.b2;
   s.perRun = 0;
   for (int64_t l = 0; l < s.layers; l++) {
     s.weights.push_back(s.perRun);

@@ -61,9 +61,10 @@ export interface CoreSlot {
 /** Takes a free core slot now, or returns null when all are held. */
 export function tryAcquireCore(env: NodeJS.ProcessEnv = process.env): CoreSlot | null {
   const count = coreCount(env);
+  const dir = privateCoresDir(env);
   for (let slot = 0; slot < count; slot++) {
     if (mine.has(slot)) continue;
-    const lock: Lock | null = tryAcquireLock(join(privateCoresDir(env), `core-${slot}.lock`));
+    const lock: Lock | null = tryAcquireLock(join(dir, `core-${slot}.lock`));
     if (!lock) continue;
     mine.add(slot);
     return {

@@ -6,10 +6,8 @@
  * in oneDNN's sgemm; `FusedAdam` updates every parameter tensor of a model in
  * one call (train/adam.ts uses it where a backend has it). Each replaced
  * kernel is kept and restored by `unregisterNativeKernels`, and serves the
- * cases the native one does not (NCHW, int32). Measured per op at cnn-4conv's
- * shapes, 1 thread: conv forward 1.75 → 0.88 ms, filter gradient 4.43 → 0.74,
- * input gradient 1.67 → 0.38 (tfjs wasm → oneDNN).
- * test/stages/native-kernels.test.ts checks each against the cpu backend.
+ * cases the native one does not (NCHW, int32). What each gained is measured in
+ * docs/benchmarks.md. test/stages/native-kernels.test.ts checks each against the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, RELU_GRAD, SPARSE_SOFTMAX_CROSS_ENTROPY, SPARSE_SOFTMAX_CROSS_ENTROPY_GRAD } from '../core/kernel-names.ts';
@@ -20,7 +18,7 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; at
 type Shape4 = [number, number, number, number];
 
 const offsetOf = (b: WasmBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
-const size = (shape: readonly number[]) => shape.reduce((a, x) => a * x, 1);
+const size = (shape: readonly number[]) => tf.util.sizeFromShape(shape as number[]);
 /** offset and element count: how every kernel argument names a tensor. */
 const where = (b: WasmBackend, t: tf.TensorInfo) => [offsetOf(b, t), size(t.shape)];
 // The heap is read after every allocation: growing wasm memory detaches the old buffer.
@@ -55,25 +53,17 @@ const float32 = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === 'float32
 function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
   const fallback = (name: string, args: KernelArgs) => previous.get(name)!.kernelFunc(args) as tf.TensorInfo;
 
-  const conv2D = (args: KernelArgs): tf.TensorInfo => {
-    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
-    if (dataFormat !== 'NHWC' || !float32(x, filter)) return fallback(tf.Conv2D, args);
-    const b = args.backend as WasmBackend;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
-    const y = b.makeOutput(info.outShape, 'float32');
-    addon.convForward(heap(b), Float64Array.of(...geometry(info), ...where(b, x), ...where(b, filter), 0, 0, ...where(b, y), 0));
-    return y;
-  };
-
-  /** Convolution, bias and ReLU (or none) in one oneDNN primitive: the bias and the activation are post-ops. */
-  const fusedConv2D = (args: KernelArgs): tf.TensorInfo => {
+  /**
+   * Convolution, with the bias and ReLU (or none) as post-ops of the same oneDNN primitive: Conv2D is
+   * FusedConv2D without either.
+   */
+  const convolve = (name: string, args: KernelArgs): tf.TensorInfo => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation = 'linear' } = args.attrs as unknown as tf.FusedConv2DAttrs;
     const outChannels = filter!.shape[3]!;
     const plainBias = !bias || (float32(bias) && size(bias.shape) === outChannels && bias.shape.at(-1) === outChannels);
     if (dataFormat !== 'NHWC' || !float32(x!, filter!) || preluActivationWeights || !plainBias || (activation !== 'linear' && activation !== 'relu')) {
-      return fallback(tf.FusedConv2D, args);
+      return fallback(name, args);
     }
     const b = args.backend as WasmBackend;
     const info = tf.backend_util.computeConv2DInfo(
@@ -259,10 +249,10 @@ function kernels(addon: Addon, previous: Map<string, tf.KernelConfig>) {
   };
 
   return new Map<string, tf.KernelFunc>([
-    [tf.Conv2D, conv2D as tf.KernelFunc],
+    [tf.Conv2D, ((args: KernelArgs) => convolve(tf.Conv2D, args)) as tf.KernelFunc],
     [tf.Conv2DBackpropInput, conv2DBackpropInput as tf.KernelFunc],
     [tf.Conv2DBackpropFilter, conv2DBackpropFilter as tf.KernelFunc],
-    [tf.FusedConv2D, fusedConv2D as tf.KernelFunc],
+    [tf.FusedConv2D, ((args: KernelArgs) => convolve(tf.FusedConv2D, args)) as tf.KernelFunc],
     [tf.BatchMatMul, ((args: KernelArgs) => product(tf.BatchMatMul, args)) as tf.KernelFunc],
     [tf._FusedMatMul, ((args: KernelArgs) => product(tf._FusedMatMul, args)) as tf.KernelFunc],
     [tf.MaxPoolGrad, maxPoolGrad as tf.KernelFunc],

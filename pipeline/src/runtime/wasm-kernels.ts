@@ -412,7 +412,7 @@ function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   for (const index of picks) {
     if (!(index >= 0 && index < rows)) throw new Error(`GatherV2: the index value ${index} is not in [0, ${rows - 1}]`);
   }
-  const row = x.shape.slice(1).reduce((p, q) => p * q, 1) * 4;
+  const row = tf.util.sizeFromShape(x.shape.slice(1)) * 4;
   const out = b.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
   // Offsets and the heap are read after the allocation, which may have grown wasm memory.
   const heap = b.wasm.HEAPU8;

@@ -10,6 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM } from '../core/kernel-names.ts';
 
+/** tfjs's Adam defaults, which every Adam here uses (this optimizer and the fused MLP step, train/fused-mlp.ts). */
+export const ADAM_BETAS = { beta1: 0.9, beta2: 0.999 } as const;
+
 export class FusedAdam extends tf.AdamOptimizer {
   /** Both moments of every variable, owned here alone: the kernel updates them in place. */
   private moments: { m: tf.Tensor; v: tf.Tensor }[] | null = null;
@@ -17,7 +20,7 @@ export class FusedAdam extends tf.AdamOptimizer {
   private acc1: number;
   private acc2: number;
 
-  constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999) {
+  constructor(learningRate: number, beta1: number = ADAM_BETAS.beta1, beta2: number = ADAM_BETAS.beta2) {
     super(learningRate, beta1, beta2);
     this.acc1 = Math.fround(beta1);
     this.acc2 = Math.fround(beta2);

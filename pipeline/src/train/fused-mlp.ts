@@ -11,10 +11,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Addon } from '../native/addon.ts';
 import { layerSizes, type MlpSpec, parameterCount } from '../nn/mlp-shape.ts';
+import { ADAM_BETAS } from './adam.ts';
 
-/** tfjs's Adam defaults, which makeOptimizer('adam') uses. */
-const BETA1 = 0.9;
-const BETA2 = 0.999;
+const { beta1: BETA1, beta2: BETA2 } = ADAM_BETAS;
 
 export class FusedMlpEnsemble {
   readonly runs: number;
