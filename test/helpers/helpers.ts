@@ -15,10 +15,26 @@ import { stageList } from '../../pipeline/src/stages/registry.ts';
 export const root = resolve(import.meta.dirname, '../..');
 
 const created: string[] = [];
-// Registered once per test file at import, so dirs made inside tests are removed too.
+const mounts: string[] = [];
+// Registered once per test file at import, so dirs made (and tmpfs mounted) inside tests are removed too.
 afterAll(() => {
+  for (const dir of mounts.splice(0)) spawnSync('umount', [dir]);
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * A small tmpfs (`size` in KB; `readOnly` mounts it read-only), unmounted when
+ * the test file ends, or null where none can be mounted: mounting needs root
+ * and a kernel that allows it (CI runs as root). Tests that need one skip,
+ * counted as skipped, when it is null.
+ */
+export function tmpfs(size: number, readOnly = false): string | null {
+  const dir = tempDir('hw1-tmpfs-');
+  const options = `size=${size}k${readOnly ? ',ro' : ''}`;
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' }).status !== 0) return null;
+  mounts.push(dir);
+  return dir;
+}
 
 /** A fresh temporary directory, removed when the test file ends. */
 export function tempDir(prefix = 'hw1-test-'): string {

@@ -4,28 +4,24 @@
  * are runs, and a stage that must wait for a core another process holds. Each one ends in a message and an exit code, and nothing that was
  * there before is lost (docs/reliability.md lists them all).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spec } from '../../pipeline/src/stages/minimal-ratio/spec.ts';
 import { spec as simulateFunction } from '../../pipeline/src/stages/simulate-function/spec.ts';
-import { readStageArtifact, root, runCli, runStageWith, tempDir, tinyConfig } from '../helpers/helpers.ts';
+import { readStageArtifact, root, runCli, runStageWith, tempDir, tinyConfig, tmpfs } from '../helpers/helpers.ts';
 
 /** Seconds of work: a few runs of the minimal-ratio network. */
 const tiny = tinyConfig('minimal-ratio', { runs: 2, 'phase1.epochs': 40, 'phase2.maxSteps': 5 });
 
 describe('a full disk', () => {
-  const mount = tempDir('hw1-tmpfs-');
-  // Mounting needs root and a kernel that allows it (CI runs as root); elsewhere this test says why it skips.
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount], { encoding: 'utf8' }).status === 0;
-  afterAll(() => {
-    if (mounted) spawnSync('umount', [mount]);
-  });
+  const mounted = tmpfs(256);
+  const mount = mounted ?? '';
 
   // Skipped (and counted as skipped) where no tmpfs can be mounted.
-  it.skipIf(!mounted)('keeps the previous artifact, exits 2 naming the disk, and leaves no temporary file (a 256 KB tmpfs)', () => {
+  it.skipIf(mounted === null)('keeps the previous artifact, exits 2 naming the disk, and leaves no temporary file (a 256 KB tmpfs)', () => {
     // A good artifact first, then the disk filled so the next one cannot fit.
     const first = runStageWith('minimal-ratio', tiny);
     const previous = readFileSync(join(first.artifacts, 'minimal-ratio/artifact.json'));

@@ -9,11 +9,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestSummary, type TaskSummary } from '../../pipeline/src/compare/diff.ts';
-import { root, stageList, tempDir, tinyConfig } from '../helpers/helpers.ts';
+import { root, stageList, tempDir, tinyConfig, tmpfs } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
 import { tinyConfigs, tinyTrainOnTasks } from '../helpers/tiny-configs.ts';
 
@@ -46,6 +47,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** What each server printed until it was ready. */
+const started = new WeakMap<ChildProcess, string>();
+
 /** `npm run cache-server` (the script itself), ready when it prints where it listens; `serverToken` null: none given, so the server makes its own. */
 async function startServer(dir: string, port: number, serverToken: string | null = token): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, HW1_CACHE_PORT: String(port), HW1_CACHE_DIR: dir };
@@ -64,6 +68,7 @@ async function startServer(dir: string, port: number, serverToken: string | null
     await new Promise((r) => setTimeout(r, 100));
   }
   if (!out.includes('turbo remote cache on')) throw new Error(`the cache server did not start within 60 s:\n${out}`);
+  started.set(child, out);
   return child;
 }
 
@@ -179,47 +184,6 @@ describe('a remote turbo cache shared between machines', () => {
     expect(r.out).toMatch(/refused TURBO_TOKEN \(HTTP 401\).*check TURBO_TOKEN/);
   }, 600_000);
 
-  it('keeps the token it made beside its storage, out of reach of its own API, and refuses a token file without one', async () => {
-    const dir = join(tempDir(), 'remote');
-    const port = await freePort();
-    const child = await startServer(dir, port, null);
-    try {
-      const made = readFileSync(`${dir}.token`, 'utf8').trim();
-      expect(made).toMatch(/^[0-9a-f]{48}$/);
-      const auth = { authorization: `Bearer ${made}` };
-      const url = `http://127.0.0.1:${port}/v8/artifacts/.token?team=.`;
-      // Whatever the server makes of these, the token stays where the API does not reach.
-      await fetch(url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: 'replaced' });
-      const got = await fetch(url, { headers: auth });
-      expect(await got.text()).not.toContain(made);
-      expect(readFileSync(`${dir}.token`, 'utf8').trim()).toBe(made);
-    } finally {
-      await stopServer(child);
-    }
-    writeFileSync(`${dir}.token`, '');
-    const empty = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
-      encoding: 'utf8',
-      env: { ...process.env, HW1_CACHE_DIR: dir, HW1_CACHE_PORT: String(port), TURBO_TOKEN: '' },
-    });
-    expect(empty.status).toBe(2);
-    expect(empty.stderr).toMatch(/remote\.token does not hold a token \(expected 32 or more hex digits\); remove it to generate a new one, or set TURBO_TOKEN/);
-  }, 120_000);
-
-  it('explains its settings, and refuses bad ones with exit code 2', () => {
-    const help = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts'), '--help'], { encoding: 'utf8' });
-    expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/HW1_CACHE_PORT +port +\(default 4391\)/);
-    const bad = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
-      encoding: 'utf8',
-      env: { ...process.env, HW1_CACHE_PORT: 'abc' },
-    });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/HW1_CACHE_PORT=abc: expected a port number/);
-    const plan = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/plan.ts'), '--bogus'], { encoding: 'utf8' });
-    expect(plan.status).toBe(2);
-    expect(plan.stderr).toMatch(/unknown option --bogus; see --help/);
-  });
-
   it('completes locally when the server stops mid-way', async () => {
     const dir = await machine();
     const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', TURBO_TELEMETRY_DISABLED: '1', ...remote('t2') };
@@ -244,4 +208,167 @@ describe('a remote turbo cache shared between machines', () => {
     expect(code, out).toBe(0);
     for (const s of ['minimal-ratio', 'optimization-process']) expect(data(dir, s)).toBe(data(runners[stages.indexOf(s) % 2]!, s));
   }, 600_000);
+});
+
+describe('the cache server', () => {
+  it('keeps the token it made beside its storage, out of reach of its own API, and refuses a token file without one', async () => {
+    const dir = join(tempDir(), 'remote');
+    const port = await freePort();
+    const child = await startServer(dir, port, null);
+    try {
+      const made = readFileSync(`${dir}.token`, 'utf8').trim();
+      expect(made).toMatch(/^[0-9a-f]{48}$/);
+      // Shown once, when made.
+      expect(started.get(child)).toContain(`export TURBO_TOKEN=${made}`);
+      const auth = { authorization: `Bearer ${made}` };
+      const url = `http://127.0.0.1:${port}/v8/artifacts/.token?team=.`;
+      // Whatever the server makes of these, the token stays where the API does not reach.
+      await fetch(url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: 'replaced' });
+      const got = await fetch(url, { headers: auth });
+      expect(await got.text()).not.toContain(made);
+      expect(readFileSync(`${dir}.token`, 'utf8').trim()).toBe(made);
+    } finally {
+      await stopServer(child);
+    }
+    // Started again: where to read it, not the token itself, so it is not in every log.
+    const again = await startServer(dir, port, null);
+    await stopServer(again);
+    expect(started.get(again)).not.toContain(readFileSync(`${dir}.token`, 'utf8').trim());
+    expect(started.get(again)).toContain(`export TURBO_TOKEN=$(cat ${dir}.token)`);
+    writeFileSync(`${dir}.token`, '');
+    const empty = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, HW1_CACHE_DIR: dir, HW1_CACHE_PORT: String(port), TURBO_TOKEN: '' },
+    });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/remote\.token does not hold a token \(expected 32 or more hex digits\); remove it to generate a new one, or set TURBO_TOKEN/);
+  }, 120_000);
+
+  it('explains its settings, and refuses bad ones with exit code 2 and one line naming the variable', async () => {
+    const help = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts'), '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/HW1_CACHE_PORT +port +\(default 4391\)/);
+    const plan = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/plan.ts'), '--bogus'], { encoding: 'utf8' });
+    expect(plan.status).toBe(2);
+    expect(plan.stderr).toMatch(/unknown option --bogus; see --help/);
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'mine');
+    const readOnly = tmpfs(64, true);
+    const port = await freePort();
+    const cases: [NodeJS.ProcessEnv, RegExp][] = [
+      [{ HW1_CACHE_PORT: 'abc' }, /HW1_CACHE_PORT=abc: expected a port number/],
+      [{ STORAGE_PROVIDER: 'floppy' }, /STORAGE_PROVIDER=floppy: expected one of local, s3/],
+      [{ HW1_CACHE_HOST: 'no-such-host.invalid' }, /HW1_CACHE_HOST=no-such-host\.invalid is not an address of this machine/],
+      [{ HW1_CACHE_HOST: '192.0.2.1' }, /HW1_CACHE_HOST=192\.0\.2\.1 is not an address of this machine/],
+      [{ HW1_CACHE_DIR: file }, /HW1_CACHE_DIR=.*a-file.* is not a folder the server can store in: it, or a folder above it, is a file/],
+      [{ HW1_CACHE_DIR: join(file, 'below') }, /HW1_CACHE_DIR=.*a-file\/below.* is not a folder the server can store in: it, or a folder above it, is a file/],
+      ...(readOnly === null
+        ? []
+        : ([[{ HW1_CACHE_DIR: join(readOnly, 'remote') }, /is not a folder the server can store in: it cannot be written \(a read-only file system/]] as [
+            NodeJS.ProcessEnv,
+            RegExp,
+          ][])),
+      [{ READ_ONLY: 'perhaps' }, /the cache server's settings are invalid: .*READ_ONLY must be boolean/],
+    ];
+    for (const [env, message] of cases) {
+      const r = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
+        encoding: 'utf8',
+        env: { ...process.env, HW1_CACHE_DIR: join(tempDir(), 'remote'), HW1_CACHE_PORT: String(port), TURBO_TOKEN: token, ...env },
+        timeout: 60_000,
+      });
+      expect(r.status, `${JSON.stringify(env)}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // A port another process holds.
+    const holder = await startServer(join(tempDir(), 'remote'), port);
+    try {
+      const busy = spawnSync(process.execPath, [join(root, 'pipeline/src/bin/cache-server.ts')], {
+        encoding: 'utf8',
+        env: { ...process.env, HW1_CACHE_DIR: join(tempDir(), 'remote'), HW1_CACHE_PORT: String(port), TURBO_TOKEN: token },
+        timeout: 60_000,
+      });
+      expect(busy.status).toBe(2);
+      expect(busy.stderr).toMatch(new RegExp(`port ${port} is in use \\(HW1_CACHE_PORT\\)`));
+    } finally {
+      await stopServer(holder);
+    }
+  }, 300_000);
+
+  it('refuses ids and teams that are not plain names, and empty uploads, with 400, and stores nothing for them', async () => {
+    const dir = join(tempDir(), 'remote');
+    const port = await freePort();
+    const child = await startServer(dir, port);
+    try {
+      const auth = { authorization: `Bearer ${token}` };
+      // node:http sends the path as written (fetch would resolve '%2e%2e' before sending).
+      const send = (method: string, path: string, body?: string): Promise<{ status: number; text: string }> =>
+        new Promise((resolve, reject) => {
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port,
+              method,
+              path: `/v8/artifacts/${path}`,
+              headers: { ...auth, 'content-type': 'application/octet-stream', 'x-artifact-tag': 'sig' },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (d) => {
+                text += d;
+              });
+              res.on('end', () => resolve({ status: res.statusCode!, text }));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      const put = (path: string, body: string) => send('PUT', path, body);
+      const get = (path: string) => send('GET', path);
+      for (const path of ['.token?team=t', 'abc?team=.', 'abc?team=..', '%2e%2e?team=t', 'a%00b?team=t', 'abc?team=a%2fb', 'abc.tag?team=t', 'abc?team=%00']) {
+        const p = await put(path, 'data');
+        expect(p.status, `PUT ${path}`).toBe(400);
+        expect(p.text).not.toContain(dir);
+        expect((await get(path)).status, `GET ${path}`).toBe(400);
+      }
+      expect((await put('abc?team=t', '')).status).toBe(400);
+      // Only what is in the storage's own folders: nothing was written for any of them.
+      expect(readdirSync(dir)).toEqual([]);
+      // A plain one is stored and read back whole.
+      expect((await put('0123abcd?team=t', 'data')).status).toBe(200);
+      expect((await get('0123abcd?team=t')).text).toBe('data');
+    } finally {
+      await stopServer(child);
+    }
+  }, 120_000);
+
+  // Skipped (and counted as skipped) where no tmpfs can be mounted.
+  const full = tmpfs(256);
+  it.skipIf(full === null)(
+    'answers 507 to an upload that does not fit, leaves no partial file, and keeps serving (a 256 KB tmpfs)',
+    async () => {
+      const dir = join(full!, 'remote');
+      const port = await freePort();
+      const child = await startServer(dir, port);
+      try {
+        const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' };
+        const url = (id: string) => `http://127.0.0.1:${port}/v8/artifacts/${id}?team=t`;
+        const big = await fetch(url('aaaa'), { method: 'PUT', headers: { ...auth, 'x-artifact-tag': 'sig' }, body: Buffer.alloc(300_000, 7) });
+        expect(big.status).toBe(507);
+        expect(await big.text()).not.toContain(dir);
+        expect(readdirSync(join(dir, 't'))).toEqual([]);
+        expect((await fetch(url('aaaa'), { headers: auth })).status).toBe(404);
+        expect(child.exitCode).toBe(null);
+        const small = await fetch(url('bbbb'), { method: 'PUT', headers: { ...auth, 'x-artifact-tag': 'sig' }, body: Buffer.alloc(1000, 3) });
+        expect(small.status).toBe(200);
+        const back = await fetch(url('bbbb'), { headers: auth });
+        expect(back.headers.get('x-artifact-tag')).toBe('sig');
+        expect(Buffer.from(await back.arrayBuffer()).equals(Buffer.alloc(1000, 3))).toBe(true);
+        expect(readdirSync(join(dir, 't')).sort()).toEqual(['bbbb', 'bbbb.tag']);
+      } finally {
+        await stopServer(child);
+      }
+    },
+    120_000,
+  );
 });
