@@ -141,9 +141,38 @@ describe('stages side by side share the cores', () => {
     // Another "stage" holds the only core for two seconds.
     const holder = await holdTheCore(cores, 2000);
     const { run, artifacts } = runStageWith('simulate-function', tinyConfig('simulate-function', { seeds: [1], epochs: 5 }), { ...cores, HW1_WORKERS: '2' });
-    expect(run.stdout).toMatch(/waiting for a free core: all 1 are training other runs/);
+    expect(run.stdout).toMatch(/waiting for a free core: all 1 are training other runs \(HW1_CORES; core-0\.lock: pid \d+ \(in .*\)\)/);
     expect(run.stdout.match(/waiting for a free core/g)).toHaveLength(1);
     expect(readStageArtifact(artifacts, simulateFunction).data.functions[0]!.results).toHaveLength(4);
     holder.release();
+  });
+});
+
+describe('garbage in the core-slot folder', () => {
+  it('takes over a slot lock naming a live process that never wrote it, skips a slot lock that is a folder with a warning, and finishes', () => {
+    const dir = tempDir();
+    const cores = { HW1_CORES: '2', HW1_CORES_DIR: dir };
+    // "printf 1 > core-0.lock": pid 1 runs, but this lock records no start time, so it is no stage's.
+    writeFileSync(join(dir, 'core-1.lock'), '1');
+    // A slot lock that is a folder: skipped, and said.
+    mkdirSync(join(dir, 'core-0.lock'));
+    const { run } = runStageWith('simulate-function', tinyConfig('simulate-function', { seeds: [1], epochs: 5 }), { ...cores, HW1_WORKERS: '1' });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/warning: core slot 0 skipped: .*core-0\.lock is a directory, not a lock file/);
+    expect(run.stdout).not.toMatch(/waiting for a free core/);
+    expect(run.stdout + run.stderr).not.toMatch(/TypeError|\n\s+at /);
+  });
+
+  it('stops with exit 2 naming HW1_CORES_DIR when it is a file, before any training', () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'mine');
+    const configDir = tempDir();
+    writeFileSync(join(configDir, 'simulate-function.yaml'), tinyConfig('simulate-function', { seeds: [1], epochs: 5 }));
+    const run = runCli(['simulate-function'], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: tempDir(), HW1_CORES_DIR: file });
+    expect(run.status, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).not.toMatch(/run 1\//);
+    expect(run.stderr).toMatch(/HW1_CORES_DIR=.*a-file cannot be used as a folder \(EEXIST\); set HW1_CORES_DIR to a directory of your own/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync(file, 'utf8')).toBe('mine');
   });
 });

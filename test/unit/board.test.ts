@@ -3,7 +3,7 @@
  * printed by one of them; the overall ETA withheld until every stage has its own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../pipeline/src/core/progress.ts';
@@ -13,17 +13,17 @@ import { tempDir } from '../helpers/helpers.ts';
 describe('the progress board', () => {
   it('names every stage, and gives an overall ETA only when each has one (the longest)', () => {
     const line = overallLine([
-      { stage: 'simulate-function', pid: 1, done: 0.62, etaSeconds: 65, training: true },
-      { stage: 'minimal-ratio', pid: 2, done: 0.2, etaSeconds: null, training: true },
-      { stage: 'flatness-sensitivity', pid: 3, done: 0, etaSeconds: null, training: false },
+      { stage: 'simulate-function', pid: 1, start: '-', done: 0.62, etaSeconds: 65, training: true },
+      { stage: 'minimal-ratio', pid: 2, start: '-', done: 0.2, etaSeconds: null, training: true },
+      { stage: 'flatness-sensitivity', pid: 3, start: '-', done: 0, etaSeconds: null, training: false },
     ]);
     expect(line).toBe(
       '[report] 3 stages: simulate-function 62% (ETA 1 min 5 s), minimal-ratio 20% (after warm-up), flatness-sensitivity not training yet · ETA once every stage has trained a while',
     );
     expect(
       overallLine([
-        { stage: 'a', pid: 1, done: 0.5, etaSeconds: 30, training: true },
-        { stage: 'b', pid: 2, done: 0.1, etaSeconds: 200, training: true },
+        { stage: 'a', pid: 1, start: '-', done: 0.5, etaSeconds: 30, training: true },
+        { stage: 'b', pid: 2, start: '-', done: 0.1, etaSeconds: 200, training: true },
       ]),
     ).toMatch(/ · ETA 3 min 20 s$/);
   });
@@ -66,12 +66,53 @@ describe('the progress board', () => {
     elsewhere.leave();
   });
 
+  it('skips what is not a stage’s status, naming each once, and keeps the line', () => {
+    const env = { HW1_CORES_DIR: tempDir() };
+    let t = 0;
+    const said: string[] = [];
+    const me = joinBoard('train-on-tasks', { env, every: 15, now: () => t, warn: (m) => said.push(m) });
+    const other = joinBoard('random-labels', { env, every: 15, now: () => t });
+    const dir = boardDir(env);
+    writeFileSync(join(dir, 'null.json'), 'null');
+    writeFileSync(join(dir, 'half.json'), '{"stage":');
+    writeFileSync(join(dir, 'fields.json'), JSON.stringify({ stage: 'x', pid: 'me', done: 2 }));
+    mkdirSync(join(dir, 'folder.json'));
+    me.report({ done: 0.5, etaSeconds: 10, training: true });
+    other.report({ done: 0.5, etaSeconds: 20, training: true });
+    for (const step of [20, 40]) {
+      t = step;
+      expect(me.overall()).toBe('[report] 2 stages: random-labels 50% (ETA 20 s), train-on-tasks 50% (ETA 10 s) · ETA 20 s');
+    }
+    expect(said.sort()).toEqual(
+      [
+        `the progress board skips ${join(dir, 'fields.json')}: it is not a stage's status`,
+        `the progress board skips ${join(dir, 'folder.json')}: it is a directory`,
+        `the progress board skips ${join(dir, 'half.json')}: it is not JSON`,
+        `the progress board skips ${join(dir, 'null.json')}: it is not a stage's status`,
+      ].sort(),
+    );
+    me.leave();
+    other.leave();
+  });
+
+  it('runs without a board, saying why, where its folder cannot be made', () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const said: string[] = [];
+    const board = joinBoard('train-on-tasks', { env: { HW1_CORES_DIR: file }, warn: (m) => said.push(m) });
+    board.report({ done: 0.5, etaSeconds: 10, training: true });
+    expect(board.overall()).toBeNull();
+    board.leave();
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^no progress line over the stages: HW1_CORES_DIR=.*a-file cannot be used as a folder/);
+  });
+
   it('drops a stage whose process is gone', () => {
     const env = { HW1_CORES_DIR: tempDir() };
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const file = join(boardDir(env), `random-labels.${dead}.json`);
     const me = joinBoard('train-on-tasks', { env });
-    writeFileSync(file, JSON.stringify({ stage: 'random-labels', pid: dead, done: 0.3, etaSeconds: 10, training: true }));
+    writeFileSync(file, JSON.stringify({ stage: 'random-labels', pid: dead, start: '1', done: 0.3, etaSeconds: 10, training: true }));
     expect(readBoard(boardDir(env)).map((s) => s.stage)).toEqual(['train-on-tasks']);
     expect(existsSync(file)).toBe(false);
     me.leave();

@@ -5,12 +5,12 @@
  * by a dead process is taken over.
  */
 import { spawn } from 'node:child_process';
-import { chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { acquireCore, coreCount, tryAcquireCore } from '../../pipeline/src/runtime/cores.ts';
-import { tempDir } from '../helpers/helpers.ts';
+import { acquireCore, coreCount, slotHolders, tryAcquireCore } from '../../pipeline/src/runtime/cores.ts';
+import { tempDir, tmpfs } from '../helpers/helpers.ts';
 
 const coresModule = pathToFileURL(join(import.meta.dirname, '../../pipeline/src/runtime/cores.ts')).href;
 
@@ -102,7 +102,7 @@ describe('the core-slot folder, a shared place', () => {
     const core = tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: dir })!;
     expect(core.slot).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('do not touch');
-    expect(readFileSync(join(dir, 'core-0.lock'), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(join(dir, 'core-0.lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
     core.release();
   });
 
@@ -121,5 +121,27 @@ describe('the core-slot folder, a shared place', () => {
       chownSync(theirs, 65534, 65534);
       expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: theirs })).toThrow(/belongs to another user \(uid 65534\)/);
     }
+    const readOnly = tmpfs(64, true);
+    if (readOnly !== null) {
+      expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: readOnly })).toThrow(
+        /HW1_CORES_DIR=.* cannot be written \(EROFS: a read-only file system, or no permission\); set HW1_CORES_DIR to a directory of your own/,
+      );
+    }
+  });
+
+  it('skips a slot whose lock is not a file, saying so once, and refuses a folder where no slot is usable', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'core-0.lock'));
+    const said: string[] = [];
+    const env = { HW1_CORES: '2', HW1_CORES_DIR: dir };
+    const core = tryAcquireCore(env, (m) => said.push(m))!;
+    expect(core.slot).toBe(1);
+    expect(tryAcquireCore(env, (m) => said.push(m))).toBeNull();
+    expect(said).toEqual([`core slot 0 skipped: ${join(dir, 'core-0.lock')} is a directory, not a lock file; remove it if nothing is running`]);
+    expect(slotHolders(env)).toBe(`core-0.lock: not a lock file, core-1.lock: pid ${process.pid} (this stage) (in ${dir})`);
+    core.release();
+    expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: dir })).toThrow(
+      new RegExp(`no core slot in HW1_CORES_DIR=${dir} can be used: every core-<n>\\.lock there is not a lock file; remove them`),
+    );
   });
 });

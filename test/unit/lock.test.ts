@@ -4,11 +4,11 @@
  * is taken over; a live holder is named.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, LockedError, waitForLock } from '../../pipeline/src/core/lock.ts';
+import { acquireLock, BadLockError, LockedError, startTime, waitForLock } from '../../pipeline/src/core/lock.ts';
 import { tempDir } from '../helpers/helpers.ts';
 
 const lockModule = pathToFileURL(join(import.meta.dirname, '../../pipeline/src/core/lock.ts')).href;
@@ -58,18 +58,48 @@ describe('locks between processes', () => {
     expect(readdirSync(join(dir, 'locks'))).toEqual([]);
   }, 300_000);
 
-  it('takes over a lock whose process is gone, or that holds no pid', () => {
+  it('records its pid and when its process started', () => {
+    const file = join(tempDir(), 'mine.lock');
+    const lock = acquireLock(file, 'a test');
+    const start = startTime(process.pid);
+    // Linux tells start times (/proc); elsewhere the lock says "-" and a live pid is trusted.
+    if (process.platform === 'linux') expect(start).toMatch(/^\d+$/);
+    expect(readFileSync(file, 'utf8')).toBe(`${process.pid} ${start ?? '-'}\n`);
+    lock.release();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('takes over a lock whose process is gone, whose pid is now another process’s, or that holds no pid', () => {
     const dir = tempDir();
     const file = join(dir, 'stale.lock');
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    for (const content of [gone.stdout, '', 'not a pid']) {
+    const contents = [gone.stdout, `${gone.stdout} 12345\n`, '', 'not a pid', 'null'];
+    // A live process that never wrote this lock: pid 1 without a start time ("printf 1 > …"), or with another one.
+    if (startTime(1) !== null) contents.push('1', '1\n', `1 ${Number(startTime(1)) + 1}\n`);
+    for (const content of contents) {
       writeFileSync(file, content);
       const lock = acquireLock(file, 'a test');
-      expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+      expect(readFileSync(file, 'utf8'), JSON.stringify(content)).toMatch(new RegExp(`^${process.pid} `));
       lock.release();
       expect(existsSync(file)).toBe(false);
     }
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reads a live holder’s pid with a trailing newline as its pid', () => {
+    const file = join(tempDir(), 'held.lock');
+    if (startTime(1) === null) return;
+    writeFileSync(file, `1 ${startTime(1)}\n`);
+    expect(() => acquireLock(file, 'the test build')).toThrow(/the test build is already running in this checkout \(pid 1, since/);
+  });
+
+  it('refuses a lock name that is not a file, naming it, and leaves it there', () => {
+    const file = join(tempDir(), 'dir.lock');
+    mkdirSync(file);
+    writeFileSync(join(file, 'theirs'), 'keep');
+    expect(() => acquireLock(file, 'a test')).toThrow(BadLockError);
+    expect(() => acquireLock(file, 'a test')).toThrow(/dir\.lock is a directory, not a lock file; remove it if nothing is running/);
+    expect(readFileSync(join(file, 'theirs'), 'utf8')).toBe('keep');
   });
 
   it('names a live holder, and waits for it when asked to', async () => {
@@ -88,7 +118,7 @@ describe('locks between processes', () => {
     const waiting = waitForLock(file, 'the test build', (line) => said.push(line), { timeout: 120_000 });
     writeFileSync(go, '');
     const lock = await waiting;
-    expect(said).toEqual([`waiting: the test build is running in this checkout (pid ${pid})`]);
+    expect(said).toEqual([`waiting: the test build is running in this checkout (pid ${pid}, lock ${file})`]);
     expect(readFileSync(log, 'utf8')).toMatch(/leave/);
     lock.release();
     expect(await holder).toBe(0);

@@ -50,9 +50,16 @@ async function main(argv: string[]): Promise<number> {
   const name = argv[0]!;
   checkTurboPaths(['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
   // The board (runtime/board.ts): this stage's status, and one line over every stage running, from one of them.
-  const board = joinBoard(name);
+  // What the board says of itself (entries it skips) is said by the stage's log, once that exists.
+  const early: string[] = [];
+  let warn: (message: string) => void = (message) => {
+    early.push(message);
+  };
+  const board = joinBoard(name, { warn: (message) => warn(message) });
   process.on('exit', () => board.leave());
   const log = createLogger(process.stdout, { prefix: `[${name}]`, report: board.report, overall: board.overall });
+  warn = (message) => log.warn(message);
+  for (const message of early) log.warn(message);
   // turbo sets TURBO_HASH for the tasks it runs; by hand, say what the cache will not know.
   if (!process.env.TURBO_HASH) log.info(`outside turbo's cache (the next report trains it again); \`npx turbo run stage:${name}\` caches it`);
   const { file, manifest } = await runStage(name, { log });

@@ -1,10 +1,11 @@
 /**
  * Locks between processes of one checkout: a file under cache/locks/ holding
- * the owner's pid, created whole (written aside, then hard-linked into place). A lock whose process is gone (killed,
- * crashed) is taken over; one whose process runs is either refused with a
- * message naming it, or waited for.
+ * the owner's pid and when that process started, created whole (written
+ * aside, then hard-linked into place). A lock whose process is gone (killed,
+ * crashed, or its pid now another process's) is taken over; one whose process
+ * runs is either refused with a message naming it, or waited for.
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 import { sha256 } from './hash.ts';
@@ -12,6 +13,9 @@ import { projectRoot } from './paths.ts';
 
 /** Another live process holds the lock. */
 export class LockedError extends InputError {}
+
+/** Something that is not a lock file (a directory, a link, a device) sits at a lock's name: left alone, and named. */
+export class BadLockError extends InputError {}
 
 export const locksDir = (): string => join(projectRoot, 'cache', 'locks');
 
@@ -31,14 +35,80 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Who holds the lock file: its pid (NaN if the content is not one) and since when; null if there is no file. */
-function owner(file: string): { pid: number; since: Date; text: string } | null {
+/**
+ * When a process started, as the kernel counts it (Linux: field 22 of
+ * /proc/<pid>/stat, clock ticks since boot): with the pid, it names one
+ * process, never a later one that reuses the pid. Null where there is no
+ * /proc (macOS), or no such process.
+ */
+export function startTime(pid: number): string | null {
   try {
-    const text = readFileSync(file, 'utf8');
-    return { pid: /^[1-9]\d*$/.test(text) ? Number(text) : Number.NaN, since: statSync(file).mtime, text };
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: fields are counted after its closing one (field 3 on).
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start && /^\d+$/.test(start) ? start : null;
   } catch {
     return null;
   }
+}
+
+/** This process's start time, or "-" where the system gives none. */
+export const myStart = (): string => startTime(process.pid) ?? '-';
+
+/** What a lock file holds: "<pid> <start time>". */
+const content = (): string => `${process.pid} ${myStart()}\n`;
+
+interface Holder {
+  pid: number;
+  since: Date;
+  text: string;
+  /** Whether that process still runs: the pid is alive and, where start times are known, started when the lock says. */
+  live: boolean;
+}
+
+/**
+ * Who holds the lock file: its pid (NaN if the content is not a lock's) and
+ * since when; null if there is no file. A lock without a start time, where
+ * the system has them, was not written by this code (or by a version that
+ * could not tell a reused pid): it is not held.
+ */
+function owner(file: string): Holder | null {
+  let text: string;
+  let since: Date;
+  try {
+    const st = lstatSync(file);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+      throw new BadLockError(`${file} is ${what}, not a lock file; remove it if nothing is running`);
+    }
+    since = st.mtime;
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const m = /^([1-9]\d*)(?:[ \t]+(\d+|-))?\s*$/.exec(text);
+  if (!m) return { pid: Number.NaN, since, text, live: false };
+  const pid = Number(m[1]);
+  return { pid, since, text, live: running(pid, m[2]) };
+}
+
+/**
+ * Whether the process that wrote `pid` and `start` (its startTime) still runs:
+ * the pid is alive and, where the system tells start times, started then. A
+ * record without a start time, where the system has them, names no process
+ * this code can vouch for: not running.
+ */
+export function running(pid: number, start: string | undefined): boolean {
+  if (!Number.isInteger(pid) || pid < 1 || !alive(pid)) return false;
+  const now = startTime(pid);
+  return now === null || now === start;
+}
+
+/** Who holds a lock now (pid, and whether it still runs), or null if nobody does. */
+export function lockHolder(file: string): { pid: number; since: Date } | null {
+  const h = owner(file);
+  return h?.live ? { pid: h.pid, since: h.since } : null;
 }
 
 /**
@@ -74,7 +144,7 @@ function writePrivate(path: string, text: string): void {
 function tryLock(file: string): { pid: number; since: Date } | null {
   mkdirSync(dirname(file), { recursive: true });
   const mine = `${file}.${process.pid}.tmp`;
-  writePrivate(mine, String(process.pid));
+  writePrivate(mine, content());
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -86,8 +156,8 @@ function tryLock(file: string): { pid: number; since: Date } | null {
       if (attempt >= 20) throw new Error(`cannot take the lock ${file}: it cannot be read or keeps being replaced; remove it if nothing is running`);
       const held = owner(file);
       if (!held) continue; // released this instant: try again
-      if (held.pid === process.pid) return null;
-      if (Number.isInteger(held.pid) && alive(held.pid)) return held;
+      if (held.live && held.pid === process.pid) return null;
+      if (held.live) return held;
       takeOver(file, held.text);
     }
   } finally {
@@ -109,7 +179,13 @@ function takeOver(file: string, seen: string): void {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  if (owner(moved)?.text !== seen) {
+  let now: string | undefined;
+  try {
+    now = readFileSync(moved, 'utf8');
+  } catch {
+    now = undefined;
+  }
+  if (now !== seen) {
     try {
       linkSync(moved, file);
     } catch {
@@ -124,8 +200,15 @@ export interface Lock {
 }
 
 function held(file: string): Lock {
+  const text = content();
   const release = (): void => {
-    if (owner(file)?.pid === process.pid) rmSync(file, { force: true });
+    let now: string | undefined;
+    try {
+      now = readFileSync(file, 'utf8');
+    } catch {
+      now = undefined;
+    }
+    if (now === text) rmSync(file, { force: true });
     process.off('exit', release);
   };
   process.on('exit', release);
@@ -163,7 +246,7 @@ export async function waitForLock(file: string, what: string, log: (line: string
       );
     }
     if (Date.now() - said >= every) {
-      log(`waiting: ${what} is running in this checkout (pid ${holder.pid})`);
+      log(`waiting: ${what} is running in this checkout (pid ${holder.pid}, lock ${file})`);
       said = Date.now();
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

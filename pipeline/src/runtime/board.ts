@@ -13,19 +13,22 @@
  * every stage on the board has one (a stage still waiting for a core, or
  * warming up, has none yet): until then it would be a guess.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/artifact.ts';
+import { InputError } from '../core/errors.ts';
 import { duration } from '../core/format.ts';
 import { sha256 } from '../core/hash.ts';
-import { alive, type Lock, tryAcquireLock } from '../core/lock.ts';
+import { BadLockError, type Lock, myStart, running, tryAcquireLock } from '../core/lock.ts';
 import { artifactsRoot } from '../core/paths.ts';
-import { coresDir } from './cores.ts';
+import { coresDir, privateCoresDir } from './cores.ts';
 
 /** What a stage says of itself on the board. */
 export interface StageStatus {
   stage: string;
   pid: number;
+  /** When that process started (core/lock.ts startTime): a pid reused by another process is not this stage. */
+  start: string;
   /** Share of its work done, 0–1. */
   done: number;
   /** Seconds left by its own measure, or null while it has none (waiting, warming up). */
@@ -36,7 +39,7 @@ export interface StageStatus {
 
 export interface Board {
   /** Updates this stage's status (written at most once a second, and always when it starts or stops training). */
-  report(status: Omit<StageStatus, 'stage' | 'pid'>): void;
+  report(status: Omit<StageStatus, 'stage' | 'pid' | 'start'>): void;
   /** The line over every stage on the board, when this process leads the board and `every` seconds passed since its last; else null. */
   overall(): string | null;
   /** Takes this stage off the board (and gives up leading it). */
@@ -48,12 +51,35 @@ export interface BoardOptions {
   /** Seconds between overall lines. */
   every?: number;
   now?: () => number;
+  /** Hears of entries on the board that are not a stage's status (each said once), and of a board that cannot be used. */
+  warn?: (message: string) => void;
 }
 
 export const boardDir = (env: NodeJS.ProcessEnv = process.env): string => join(coresDir(env), `board-${sha256(artifactsRoot(env)).slice(0, 12)}`);
 
-/** Every live stage's status on the board; entries of processes that are gone are removed. */
-export function readBoard(dir: string): StageStatus[] {
+/** A stage's status as written on the board, or null for anything else. */
+function asStatus(value: unknown): StageStatus | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const s = value as Record<string, unknown>;
+  const ok =
+    typeof s.stage === 'string' &&
+    Number.isInteger(s.pid) &&
+    typeof s.start === 'string' &&
+    typeof s.done === 'number' &&
+    s.done >= 0 &&
+    s.done <= 1 &&
+    (s.etaSeconds === null || (typeof s.etaSeconds === 'number' && Number.isFinite(s.etaSeconds) && s.etaSeconds >= 0)) &&
+    typeof s.training === 'boolean';
+  return ok ? (value as StageStatus) : null;
+}
+
+/**
+ * Every live stage's status on the board; entries of processes that are gone
+ * are removed. Anything else there (not JSON, not a status, not a file) is
+ * skipped and named to `bad`: statuses are written whole (renamed into place),
+ * so such an entry is never one being written.
+ */
+export function readBoard(dir: string, bad: (name: string, why: string) => void = () => {}): StageStatus[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json'));
@@ -62,13 +88,17 @@ export function readBoard(dir: string): StageStatus[] {
   }
   const out: StageStatus[] = [];
   for (const name of names.sort()) {
-    let s: StageStatus;
+    let value: unknown;
     try {
-      s = JSON.parse(readFileSync(join(dir, name), 'utf8')) as StageStatus;
-    } catch {
-      continue; // being replaced right now
+      value = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') bad(name, code === 'EISDIR' ? 'it is a directory' : code ? `it cannot be read (${code})` : 'it is not JSON');
+      continue;
     }
-    if (alive(s.pid)) out.push(s);
+    const s = asStatus(value);
+    if (!s) bad(name, "it is not a stage's status");
+    else if (running(s.pid, s.start)) out.push(s);
     else rmSync(join(dir, name), { force: true });
   }
   return out;
@@ -89,8 +119,27 @@ export function overallLine(stages: readonly StageStatus[]): string {
 /** The board of this process that leads (the leader lock is per process, so two boards of one process, as in a test, take turns here). */
 let leading: object | null = null;
 
+/** A board that shows nothing, for a stage whose board folder cannot be used (the stage runs as without one). */
+const noBoard: Board = { report() {}, overall: () => null, leave() {} };
+
 export function joinBoard(stage: string, options: BoardOptions = {}): Board {
+  const warn = options.warn ?? (() => {});
+  const said = new Set<string>();
+  const bad = (name: string, why: string) => {
+    if (said.has(name)) return;
+    said.add(name);
+    warn(`the progress board skips ${join(dir, name)}: ${why}`);
+  };
   const dir = boardDir(options.env);
+  try {
+    privateCoresDir(options.env);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) throw new InputError(`${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`);
+  } catch (err) {
+    warn(`no progress line over the stages: ${(err as Error).message}`);
+    return noBoard;
+  }
   const file = join(dir, `${stage}.${process.pid}.json`);
   const now = options.now ?? (() => performance.now() / 1000);
   const every = options.every ?? 15;
@@ -108,7 +157,8 @@ export function joinBoard(stage: string, options: BoardOptions = {}): Board {
     leader = null;
     if (leading === self) leading = null;
   };
-  write({ stage, pid: process.pid, done: 0, etaSeconds: null, training: false });
+  const start = myStart();
+  write({ stage, pid: process.pid, start, done: 0, etaSeconds: null, training: false });
   return {
     report(status) {
       if (left) return;
@@ -116,7 +166,7 @@ export function joinBoard(stage: string, options: BoardOptions = {}): Board {
       if (t - lastWrite < 1 && status.training === lastTraining) return;
       lastWrite = t;
       lastTraining = status.training;
-      write({ stage, pid: process.pid, ...status });
+      write({ stage, pid: process.pid, start, ...status });
       // A stage with nothing training (waiting for a core, or between phases) prints nothing, so lets another lead.
       if (!status.training && leader) resign();
     },
@@ -127,12 +177,17 @@ export function joinBoard(stage: string, options: BoardOptions = {}): Board {
       // Trying for the lead is a few file operations: once a second at most.
       if (!leader && leading === null && t - lastTry >= 1) {
         lastTry = t;
-        leader = tryAcquireLock(join(dir, 'leader.lock'));
+        try {
+          leader = tryAcquireLock(join(dir, 'leader.lock'));
+        } catch (err) {
+          if (!(err instanceof BadLockError)) throw err;
+          bad('leader.lock', 'it is not a lock file');
+        }
         if (leader) leading = self;
       }
       if (!leader) return null;
       lastOverall = t;
-      const stages = readBoard(dir);
+      const stages = readBoard(dir, bad);
       // Alone on the board, a stage's own lines say it all.
       return stages.length > 1 ? overallLine(stages) : null;
     },

@@ -7,11 +7,11 @@
  * (machine-wide, so stages of other checkouts, e.g. `npm run diff`, count too).
  * A slot whose process died is taken over (core/lock.ts).
  */
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, constants, lstatSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
-import { type Lock, tryAcquireLock } from '../core/lock.ts';
+import { BadLockError, type Lock, lockHolder, tryAcquireLock } from '../core/lock.ts';
 
 /** HW1_CORES, or the machine's core count: how many runs may train at once across all stages. */
 export function coreCount(env: NodeJS.ProcessEnv = process.env): number {
@@ -45,6 +45,13 @@ export function privateCoresDir(env: NodeJS.ProcessEnv = process.env): string {
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid)
     throw new InputError(`${named} belongs to another user (uid ${st.uid}); set HW1_CORES_DIR to a directory of your own`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new InputError(
+      `${named} cannot be written (${(err as NodeJS.ErrnoException).code}: a read-only file system, or no permission); set HW1_CORES_DIR to a directory of your own`,
+    );
+  }
   // The default folder, made before it was private, becomes so; a folder the user named is left as they set it.
   if (!env.HW1_CORES_DIR && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return dir;
@@ -58,13 +65,34 @@ export interface CoreSlot {
   release(): void;
 }
 
-/** Takes a free core slot now, or returns null when all are held. */
-export function tryAcquireCore(env: NodeJS.ProcessEnv = process.env): CoreSlot | null {
+/** Slot lock files already reported as not being locks (said once per process). */
+const reported = new Set<string>();
+
+const slotFile = (dir: string, slot: number): string => join(dir, `core-${slot}.lock`);
+
+/**
+ * Takes a free core slot now, or returns null when all are held. A slot whose
+ * lock file is something else (a directory, a link) is skipped and reported
+ * once through `warn`; when no slot is usable, the folder is an input error.
+ */
+export function tryAcquireCore(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = () => {}): CoreSlot | null {
   const count = coreCount(env);
   const dir = privateCoresDir(env);
+  let bad = 0;
   for (let slot = 0; slot < count; slot++) {
     if (mine.has(slot)) continue;
-    const lock: Lock | null = tryAcquireLock(join(dir, `core-${slot}.lock`));
+    let lock: Lock | null;
+    try {
+      lock = tryAcquireLock(slotFile(dir, slot));
+    } catch (err) {
+      if (!(err instanceof BadLockError)) throw err;
+      bad++;
+      if (!reported.has(err.message)) {
+        reported.add(err.message);
+        warn(`core slot ${slot} skipped: ${err.message}`);
+      }
+      continue;
+    }
     if (!lock) continue;
     mine.add(slot);
     return {
@@ -75,20 +103,45 @@ export function tryAcquireCore(env: NodeJS.ProcessEnv = process.env): CoreSlot |
       },
     };
   }
+  if (bad === count)
+    throw new InputError(
+      `no core slot in ${env.HW1_CORES_DIR ? `HW1_CORES_DIR=${dir}` : dir} can be used: every core-<n>.lock there is not a lock file; remove them`,
+    );
   return null;
+}
+
+/** Who holds the slots now, for a message: "core-0.lock: pid 123, core-1.lock: pid 456 (in <dir>)". */
+export function slotHolders(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = coresDir(env);
+  const parts: string[] = [];
+  for (let slot = 0; slot < coreCount(env); slot++) {
+    const file = slotFile(dir, slot);
+    let who: string;
+    try {
+      const h = lockHolder(file);
+      who = h ? `pid ${h.pid}${mine.has(slot) ? ' (this stage)' : ''}` : 'free';
+    } catch {
+      who = 'not a lock file';
+    }
+    parts.push(`core-${slot}.lock: ${who}`);
+  }
+  return `${parts.join(', ')} (in ${dir})`;
 }
 
 /**
  * Takes a core slot, waiting as long as it takes (a holder that dies frees its
- * slot); `waiting` is called once when it has to wait, and `cancelled` ends the wait.
+ * slot); `waiting` is told once, when it has to wait, which slots are held by
+ * whom; `cancelled` ends the wait; `warn` hears of slots skipped as unusable.
  */
-export async function acquireCore(options: { env?: NodeJS.ProcessEnv; waiting?: () => void; cancelled?: () => boolean } = {}): Promise<CoreSlot | null> {
+export async function acquireCore(
+  options: { env?: NodeJS.ProcessEnv; waiting?: (holders: string) => void; cancelled?: () => boolean; warn?: (message: string) => void } = {},
+): Promise<CoreSlot | null> {
   let said = false;
   for (;;) {
-    const core = tryAcquireCore(options.env);
+    const core = tryAcquireCore(options.env, options.warn);
     if (core) return core;
     if (options.cancelled?.()) return null;
-    if (!said) options.waiting?.();
+    if (!said) options.waiting?.(slotHolders(options.env));
     said = true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -25,6 +25,8 @@ export interface PoolOptions {
   stepsDone?: (result: unknown, job: unknown) => number;
   /** Said once, when a job has to wait for a core that other runs hold. */
   waiting?: (message: string) => void;
+  /** Said of a core slot skipped as unusable (once per slot). */
+  warn?: (message: string) => void;
 }
 
 /** HW1_WORKERS, or one per core. */
@@ -45,15 +47,16 @@ export async function runJobs<C, J, R>(config: C, jobs: readonly J[], info: (job
   const results: R[] = new Array(jobs.length);
   const workers = Math.min(options.workers, jobs.length);
   let said = false;
-  const waiting = () => {
+  const waiting = (holders: string) => {
     if (said) return;
     said = true;
-    options.waiting?.(`waiting for a free core: all ${coreCount()} are training other runs (HW1_CORES); this stage's runs start as they free up`);
+    options.waiting?.(`waiting for a free core: all ${coreCount()} are training other runs (HW1_CORES; ${holders}); this stage's runs start as they free up`);
   };
+  const warn = (message: string) => options.warn?.(message);
   const held = new Set<CoreSlot>();
   if (workers <= 1) {
     for (const [i, job] of jobs.entries()) {
-      const core = (await acquireCore({ waiting }))!;
+      const core = (await acquireCore({ waiting, warn }))!;
       held.add(core);
       try {
         const { label, steps } = info(job);
@@ -78,7 +81,7 @@ export async function runJobs<C, J, R>(config: C, jobs: readonly J[], info: (job
       const give = async (worker: Worker): Promise<void> => {
         if (next >= jobs.length) return;
         const id = next++;
-        const core = await acquireCore({ waiting, cancelled: () => failed });
+        const core = await acquireCore({ waiting, warn, cancelled: () => failed });
         if (!core) return;
         held.add(core);
         const { label, steps } = info(jobs[id]!);

@@ -135,6 +135,7 @@ async function train(
       summary: run.summary as (r: unknown) => string,
       stepsDone: run.stepsDone as ((r: unknown, j: unknown) => number) | undefined,
       waiting: (message) => log.info(message),
+      warn: (message) => log.warn(message),
     });
   };
   const data = await module.run(config, { profile, backend, log, datasets, runJobs });
