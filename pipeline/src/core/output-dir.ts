@@ -9,7 +9,7 @@ import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } 
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from './errors.ts';
-import { lockFile, waitForLock } from './lock.ts';
+import { alive, lockFile, waitForLock } from './lock.ts';
 import { projectRoot } from './paths.ts';
 
 /** Written into every output this project builds: the proof that it may be replaced. */
@@ -47,15 +47,6 @@ export function checkOutputDir(target: string, variable: string): void {
       `refusing to build into ${variable}=${target}: ${problem}. Nothing was changed; name a new or empty directory, or one an earlier build made ` +
         `(an output built before outputs carried ${OUTPUT_MARKER}: remove it once)`,
     );
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
