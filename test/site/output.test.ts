@@ -142,7 +142,7 @@ describe('the report’s output directory', () => {
     for (let i = 0; i < 1200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
     const results = await Promise.all([firstBuild, buildAsync()]);
     expect(results.map((r) => r.status)).toEqual([0, 0]);
-    expect(results.some((r) => /waiting: another report build is running in this checkout \(pid \d+\)/.test(r.stderr))).toBe(true);
+    expect(results.some((r) => /waiting: another report build is running in this checkout \(pid \d+, lock .*\.lock\)/.test(r.stderr))).toBe(true);
     expect(existsSync(join(dist, '.hw1-output.json'))).toBe(true);
     expect(readdirSync(dist)).toEqual(expect.arrayContaining(['index.html', 'print.html', '1-1-simulate-function.html']));
     expect(leftovers()).toEqual([]);
