@@ -132,6 +132,11 @@ function explain(issue: z.core.$ZodIssue): { path: Array<string | number>; messa
       return { path, message: `expected ${issue.origin === 'array' ? `${bound} items` : bound}, got ${describe(input)}` };
     }
     case 'too_big': {
+      // A bound of core/schemas.ts `limits` carries its reason as the message (zod's own begins "Too big").
+      if (!issue.message.startsWith('Too big')) {
+        const max = Number(issue.maximum).toLocaleString('en-US');
+        return { path, message: `expected at most ${max}${issue.origin === 'array' ? ' items' : ''}, got ${describe(input)}: ${issue.message}` };
+      }
       const bound = issue.inclusive === false ? `< ${issue.maximum}` : `<= ${issue.maximum}`;
       return { path, message: `expected ${issue.origin === 'array' ? `at most ${issue.maximum} items` : `a number ${bound}`}, got ${describe(input)}` };
     }

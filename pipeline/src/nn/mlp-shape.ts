@@ -5,6 +5,7 @@
  * and the site import this.
  */
 import { z } from 'zod';
+import { checkParameterCount, type Limit, limits } from '../core/schemas.ts';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -51,6 +52,11 @@ export function layerTable(spec: MlpSpec): LayerRow[] {
 
 export function parameterCount(spec: MlpSpec): number {
   return layerTable(spec).reduce((sum, row) => sum + row.parameters, 0);
+}
+
+/** Flags, at `path`, an MLP with more parameters than `limit` (core/schemas.ts): one no machine here could train. */
+export function checkMlpSize(spec: MlpSpec, path: Array<string | number>, ctx: z.RefinementCtx, limit: Limit = limits.parameters): void {
+  checkParameterCount(parameterCount(spec), path, ctx, limit);
 }
 
 /** Shapes of the parameters in order [W1, b1, W2, b2, …]. */

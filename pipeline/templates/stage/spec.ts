@@ -1,20 +1,24 @@
 /** __TITLE__: what its config holds and what its artifact records (no TensorFlow.js: the site reads this). */
 import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
-import { checkUniqueSeeds, hiddenSchema, seedsSchema } from '../../core/schemas.ts';
+import { checkUniqueSeeds, count, epochsSchema, hiddenSchema, limits, seedsSchema } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
 
 export const configSchema = z
   .strictObject({
     /** Widths of the MLP's hidden layers, input side first. */
     hidden: hiddenSchema,
-    /** Training inputs, evenly spaced on [0, 1]. */
-    points: z.int().min(2),
-    epochs: z.int().positive(),
+    /** Training inputs, evenly spaced on [0, 1]. Every size and count has an upper bound that says why (core/schemas.ts limits). */
+    points: count(limits.points, 2),
+    epochs: epochsSchema,
     learningRate: z.number().positive(),
     seeds: seedsSchema,
   })
-  .superRefine((config, ctx) => checkUniqueSeeds(config.seeds, ctx));
+  .superRefine((config, ctx) => {
+    checkUniqueSeeds(config.seeds, ctx);
+    checkMlpSize({ inputs: 1, outputs: 1, hidden: config.hidden, activation: 'tanh' }, ['hidden'], ctx);
+  });
 export type __PASCAL__Config = z.output<typeof configSchema>;
 
 const runSchema = z.strictObject({

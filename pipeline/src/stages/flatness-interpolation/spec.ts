@@ -5,15 +5,18 @@ import {
   checkBatchSize,
   checkUniqueNames,
   checkUniqueSeeds,
+  epochsSchema,
   hiddenSchema,
+  limits,
+  listOf,
   metricsSchema,
   modelName,
   seedsSchema,
   stopAtTrainingAccuracySchema,
 } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, subsetFields } from '../../data/subset-fields.ts';
-import { denseLayerSchema } from '../../nn/mlp-shape.ts';
+import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize, denseLayerSchema } from '../../nn/mlp-shape.ts';
 
 /** The issue asks for at least this many values of α. */
 export const MIN_ALPHAS = 31;
@@ -30,14 +33,14 @@ export const configSchema = z
     hidden: hiddenSchema,
     ...subsetFields,
     /** θ₁ and θ₂: the same architecture trained two ways. */
-    models: z.array(modelSchema),
+    models: listOf(modelSchema, limits.models),
     /** At most this many epochs (see stopAtTrainingAccuracy). */
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     stopAtTrainingAccuracy: stopAtTrainingAccuracySchema,
     /** Both models of a seed start from the same initial parameters (otherwise each has its own). */
     sharedInit: z.boolean().default(true),
     /** θ(α) = (1 − α)·θ₁ + α·θ₂ on `count` evenly spaced α from `from` to `to` (0 and 1 are always added). */
-    alpha: z.strictObject({ from: z.number(), to: z.number(), count: z.int() }),
+    alpha: z.strictObject({ from: z.number(), to: z.number(), count: z.int().max(limits.alphas.max, limits.alphas.why) }),
     seeds: seedsSchema,
   })
   .superRefine((config, ctx) => {
@@ -45,6 +48,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['models'], message: `expected exactly two models to interpolate between, got ${config.models.length}` });
     }
     checkUniqueNames(config.models, ['models'], ctx);
+    checkMlpSize(mnistMlp(config.hidden), ['hidden'], ctx);
     config.models.forEach((m, i) => {
       checkBatchSize(m.batchSize, config.trainingSamples, ['models', i, 'batchSize'], ctx);
     });
@@ -81,7 +85,7 @@ export const dataSchema = z.strictObject({
     epochs: z.int(),
     stopAtTrainingAccuracy: z.number().nullable(),
     sharedInit: z.boolean(),
-    models: z.array(modelSchema),
+    models: listOf(modelSchema, limits.models),
     seeds: z.array(z.int()),
   }),
   trained: z.array(trainedSchema),

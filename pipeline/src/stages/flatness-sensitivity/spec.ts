@@ -1,10 +1,21 @@
 /** 1-3 Generalization, "Flatness vs. generalization, part 2": config and artifact schemas. */
 import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
-import { checkBatchSize, checkUniqueSeeds, hiddenSchema, metricsSchema, seedsSchema, stopAtTrainingAccuracySchema } from '../../core/schemas.ts';
+import {
+  checkBatchSize,
+  checkUniqueSeeds,
+  count,
+  epochsSchema,
+  hiddenSchema,
+  limits,
+  listOf,
+  metricsSchema,
+  seedsSchema,
+  stopAtTrainingAccuracySchema,
+} from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, subsetFields } from '../../data/subset-fields.ts';
-import { denseLayerSchema } from '../../nn/mlp-shape.ts';
+import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize, denseLayerSchema } from '../../nn/mlp-shape.ts';
 
 export const configSchema = z
   .strictObject({
@@ -12,9 +23,9 @@ export const configSchema = z
     hidden: hiddenSchema,
     ...subsetFields,
     /** One model per batch size (at least five), increasing. */
-    batchSizes: z.array(z.int().positive()).min(5),
+    batchSizes: listOf(z.int().positive(), limits.listItems, 5),
     /** At most this many epochs (see stopAtTrainingAccuracy). */
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     stopAtTrainingAccuracy: stopAtTrainingAccuracySchema,
     learningRate: z.number().positive(),
     /** Test samples over which the input Jacobian's Frobenius norm is averaged. */
@@ -23,12 +34,13 @@ export const configSchema = z
     sharpness: z.strictObject({
       /** Training samples in the loss whose Hessian is taken. */
       samples: z.int().positive(),
-      iterations: z.int().positive(),
+      iterations: count(limits.steps),
       tolerance: z.number().positive(),
     }),
     seeds: seedsSchema,
   })
   .superRefine((config, ctx) => {
+    checkMlpSize(mnistMlp(config.hidden), ['hidden'], ctx);
     config.batchSizes.forEach((b, i) => {
       if (i > 0 && b <= config.batchSizes[i - 1]!) {
         ctx.addIssue({

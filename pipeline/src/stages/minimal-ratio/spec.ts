@@ -1,9 +1,10 @@
 /** 1-2 Optimization, "What happens when the gradient is almost zero": config and artifact schemas. */
 import { z } from 'zod';
 import { nonFiniteSchema } from '../../core/divergence.ts';
-import { hiddenSchema } from '../../core/schemas.ts';
+import { count, epochsSchema, hiddenSchema, limits } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
 import { targetIds } from '../../data/targets.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
 
 export const configSchema = z
   .strictObject({
@@ -12,16 +13,16 @@ export const configSchema = z
     /** Widths of the hidden layers; the Hessian is n×n for n parameters, so keep it small. */
     hidden: hiddenSchema,
     /** Training inputs, drawn uniformly from [0, 1] once from baseSeed; the same for every run. */
-    trainingPoints: z.int().min(2),
+    trainingPoints: count(limits.points, 2),
     /** Phase 1: full-batch Adam on the loss. */
     phase1: z.strictObject({
       learningRate: z.number().positive(),
-      epochs: z.int().positive(),
+      epochs: epochsSchema,
     }),
     /** Phase 2: Levenberg–Marquardt on the squared gradient norm. */
     phase2: z.strictObject({
       gradientThreshold: z.number().positive(),
-      maxSteps: z.int().positive(),
+      maxSteps: count(limits.steps),
       initialDamping: z.number().positive(),
       dampingIncrease: z.number().gt(1),
       dampingDecrease: z.number().gt(1),
@@ -29,10 +30,11 @@ export const configSchema = z
     }),
     /** An eigenvalue counts as positive when it is above this. */
     eigenvalueTolerance: z.number().positive(),
-    runs: z.int().positive(),
+    runs: count(limits.runs),
     baseSeed: z.int().nonnegative(),
   })
   .superRefine((config, ctx) => {
+    checkMlpSize({ inputs: 1, outputs: 1, hidden: config.hidden, activation: config.activation }, ['hidden'], ctx, limits.hessianParameters);
     if (config.phase2.maxDamping <= config.phase2.initialDamping) {
       ctx.addIssue({ code: 'custom', path: ['phase2', 'maxDamping'], message: `expected maxDamping above initialDamping (${config.phase2.initialDamping})` });
     }

@@ -1,9 +1,10 @@
 /** 1-2 Optimization, "Visualize the optimization process" and "Observe gradient norm": config and artifact schemas. */
 import { z } from 'zod';
 import { nonFiniteSchema } from '../../core/divergence.ts';
-import { checkBatchSize, checkUniqueSeeds, hiddenSchema, seedsSchema } from '../../core/schemas.ts';
+import { checkBatchSize, checkUniqueSeeds, count, epochsSchema, hiddenSchema, limits, seedsSchema } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
 import { targetIds } from '../../data/targets.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
 
 export const configSchema = z
   .strictObject({
@@ -16,16 +17,16 @@ export const configSchema = z
     seeds: seedsSchema,
     /** Seed of the training sample, shared by every run so runs differ only by initialisation and batch order. */
     dataSeed: z.int().nonnegative(),
-    trainingPoints: z.int().min(2),
+    trainingPoints: count(limits.points, 2),
     optimizer: z.enum(['adam', 'sgd']),
     learningRate: z.number().positive(),
     batchSize: z.int().positive(),
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     /** Recording cycle: parameters are saved every this many epochs. */
     recordEvery: z.int().positive(),
     surface: z.strictObject({
       /** Grid points along each of the plane's two directions. */
-      resolution: z.int().min(2),
+      resolution: count(limits.resolution, 2),
       /** Extra room around the trajectory, as a fraction of its extent on each side. */
       margin: z.number().nonnegative(),
     }),
@@ -36,6 +37,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['layer'], message: `no layer ${config.layer}: the model has dense layers 1 to ${layers}` });
     }
     checkUniqueSeeds(config.seeds, ctx);
+    checkMlpSize({ inputs: 1, outputs: 1, hidden: config.hidden, activation: config.activation }, ['hidden'], ctx);
     if (config.recordEvery > config.epochs) {
       ctx.addIssue({
         code: 'custom',

@@ -1,18 +1,19 @@
 /** 1-3 Generalization, "Number of parameters vs. generalization": config and artifact schemas. */
 import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
-import { checkBatchSize, checkUniqueSeeds, metricsSchema, seedsSchema } from '../../core/schemas.ts';
+import { checkBatchSize, checkUniqueSeeds, count, epochsSchema, limits, listOf, metricsSchema, seedsSchema } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, subsetFields } from '../../data/subset-fields.ts';
+import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
 
 export const configSchema = z
   .strictObject({
     /** Width of every hidden layer, one model per width, increasing. */
-    widths: z.array(z.int().positive()).min(10),
+    widths: listOf(count(limits.width), limits.listItems, 10),
     /** Hidden layers per model (all of the same width). */
-    layers: z.int().positive().default(1),
+    layers: count(limits.hiddenLayers).default(1),
     ...subsetFields,
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     batchSize: z.int().positive(),
     learningRate: z.number().positive(),
     seeds: seedsSchema,
@@ -25,6 +26,9 @@ export const configSchema = z
     });
     checkBatchSize(config.batchSize, config.trainingSamples, ['batchSize'], ctx);
     checkUniqueSeeds(config.seeds, ctx);
+    config.widths.forEach((w, i) => {
+      checkMlpSize(mnistMlp(Array(config.layers).fill(w)), ['widths', i], ctx);
+    });
   });
 export type ParametersConfig = z.output<typeof configSchema>;
 

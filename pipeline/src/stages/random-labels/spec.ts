@@ -1,10 +1,10 @@
 /** 1-3 Generalization, "Can a network fit random labels?": config and artifact schemas. */
 import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
-import { checkBatchSize, checkUniqueSeeds, hiddenSchema, metricsSchema, seedsSchema } from '../../core/schemas.ts';
+import { checkBatchSize, checkUniqueSeeds, epochsSchema, hiddenSchema, metricsSchema, seedsSchema } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, subsetFields } from '../../data/subset-fields.ts';
-import { denseLayerSchema } from '../../nn/mlp-shape.ts';
+import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize, denseLayerSchema } from '../../nn/mlp-shape.ts';
 
 export const configSchema = z
   .strictObject({
@@ -15,12 +15,13 @@ export const configSchema = z
     labelSeed: z.int().nonnegative().default(0),
     /** Also train on the true labels, as a reference drawn in the same figure. */
     trueLabels: z.boolean().default(true),
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     batchSize: z.int().positive(),
     learningRate: z.number().positive(),
     seeds: seedsSchema,
   })
   .superRefine((config, ctx) => {
+    checkMlpSize(mnistMlp(config.hidden), ['hidden'], ctx);
     checkBatchSize(config.batchSize, config.trainingSamples, ['batchSize'], ctx);
     checkUniqueSeeds(config.seeds, ctx);
   });

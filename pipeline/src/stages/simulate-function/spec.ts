@@ -1,7 +1,18 @@
 /** 1-1 Deep vs shallow, "Simulate a function": config and artifact schemas. */
 import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
-import { checkParameterSpread, checkUniqueNames, hiddenSchema, modelName, seedsSchema } from '../../core/schemas.ts';
+import {
+  checkParameterCount,
+  checkParameterSpread,
+  checkUniqueNames,
+  count,
+  epochsSchema,
+  hiddenSchema,
+  limits,
+  listOf,
+  modelName,
+  seedsSchema,
+} from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
 import { targetIds } from '../../data/targets.ts';
 import { denseLayerSchema, parameterCount } from '../../nn/mlp-shape.ts';
@@ -16,16 +27,16 @@ export const configSchema = z
   .strictObject({
     functions: z.array(z.enum(targetIds)).min(2),
     activation: z.enum(['relu', 'tanh']).default('relu'),
-    models: z.array(modelSchema).min(3),
+    models: listOf(modelSchema, limits.models, 3),
     /** Largest allowed relative difference between parameter counts: (max − min) / min. */
     maxParameterSpread: z.number().positive().max(1).default(0.02),
     seeds: seedsSchema,
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     learningRate: z.number().positive(),
     /** Training inputs, drawn uniformly from [0, 1] per seed. */
-    trainingPoints: z.int().min(2),
+    trainingPoints: count(limits.points, 2),
     /** Evenly spaced points on [0, 1] where predictions are recorded. */
-    gridPoints: z.int().min(2),
+    gridPoints: count(limits.gridPoints, 2),
   })
   .superRefine((config, ctx) => {
     checkUniqueNames(config.models, ['models'], ctx);
@@ -36,6 +47,9 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['models'], message: 'expected models of at least two different depths' });
     }
     const counts = config.models.map((m) => parameterCount({ inputs: 1, outputs: 1, hidden: m.hidden, activation: config.activation }));
+    counts.forEach((n, i) => {
+      checkParameterCount(n, ['models', i, 'hidden'], ctx);
+    });
     checkParameterSpread(
       config.models.map((m) => m.name),
       counts,

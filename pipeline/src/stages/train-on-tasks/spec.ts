@@ -1,9 +1,22 @@
 /** 1-1 Deep vs shallow, "Train on actual tasks": config and artifact schemas. */
 import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
-import { checkBatchSize, checkParameterSpread, checkUniqueNames, metricsSchema, modelName, seedsSchema } from '../../core/schemas.ts';
+import {
+  checkBatchSize,
+  checkParameterCount,
+  checkParameterSpread,
+  checkUniqueNames,
+  count,
+  epochsSchema,
+  limits,
+  listOf,
+  metricsSchema,
+  modelName,
+  seedsSchema,
+} from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
 import { datasetNames } from '../../data/datasets.ts';
+import { MNIST_TEST, MNIST_TRAIN } from '../../data/subset-fields.ts';
 import { cnnLayerSchema, cnnParameterCount } from '../../nn/cnn-shape.ts';
 
 /** Input shape of each dataset (NHWC without the batch). */
@@ -16,25 +29,25 @@ export const inputShapes: Record<(typeof datasetNames)[number], [number, number,
 const modelSchema = z.strictObject({
   name: modelName,
   /** Output channels of the 3×3 convolutions, grouped in blocks that each end with a 2×2 max pool. */
-  blocks: z.array(z.array(z.int().positive()).min(1)).min(1),
+  blocks: listOf(listOf(count(limits.width), limits.hiddenLayers), limits.hiddenLayers),
   /** Hidden dense widths after flattening (the 10-way output layer is implied). */
-  dense: z.array(z.int().positive()).default([]),
+  dense: listOf(count(limits.width), limits.hiddenLayers, 0).default([]),
 });
 
 export const configSchema = z
   .strictObject({
     /** Datasets to train on, in report order; an absent one is reported with a notice instead of failing. */
     tasks: z.array(z.enum(datasetNames)).min(2),
-    models: z.array(modelSchema).min(3),
+    models: listOf(modelSchema, limits.models, 3),
     /** Largest allowed (max − min) / min of the parameter counts, per task. */
     maxParameterSpread: z.number().positive().max(1).default(0.1),
-    /** A seeded random subset of each training set (the same for every model and seed). */
-    trainingSamples: z.int().positive(),
+    /** A seeded random subset of each training set (the same for every model and seed); no set here is larger than MNIST's. */
+    trainingSamples: z.int().positive().max(MNIST_TRAIN),
     /** A seeded random subset of each test set. */
-    testSamples: z.int().positive(),
+    testSamples: z.int().positive().max(MNIST_TEST),
     /** Seed of the subsets. */
     dataSeed: z.int().nonnegative().default(0),
-    epochs: z.int().positive(),
+    epochs: epochsSchema,
     batchSize: z.int().positive(),
     learningRate: z.number().positive(),
     seeds: seedsSchema,
@@ -48,7 +61,21 @@ export const configSchema = z
     }
     checkBatchSize(config.batchSize, config.trainingSamples, ['batchSize'], ctx);
     for (const task of new Set(config.tasks)) {
+      // Each block ends in a 2×2 pool, which halves the image (rounding down): it must keep a pixel.
+      const [h, w] = inputShapes[task];
+      config.models.forEach((m, i) => {
+        if (2 ** m.blocks.length > Math.min(h, w)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'blocks'],
+            message: `expected at most ${Math.floor(Math.log2(Math.min(h, w)))} blocks: each ends in a 2×2 pool, and ${task}'s ${h}×${w} images would shrink to nothing after ${m.blocks.length}`,
+          });
+        }
+      });
       const counts = config.models.map((m) => cnnParameterCount({ input: inputShapes[task], blocks: m.blocks, dense: m.dense, classes: 10 }));
+      counts.forEach((n, i) => {
+        checkParameterCount(n, ['models', i], ctx);
+      });
       checkParameterSpread(
         config.models.map((m) => m.name),
         counts,
