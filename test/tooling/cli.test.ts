@@ -37,4 +37,11 @@ describe('every command', () => {
     expect(bogus.stderr).toMatch(/^error: unknown (option|argument) --bogus/);
     expect(bogus.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('is written in the README so that it runs on the machine’s Node 20 too: a TypeScript file through `npx node`, never bare `node`', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const bare = [...readme.matchAll(/\bnode ((?:pipeline|site)\/\S+\.ts)/g)].filter((m) => readme.slice(m.index - 4, m.index) !== 'npx ').map((m) => m[0]);
+    expect(bare).toEqual([]);
+    expect(readme).toMatch(/`npx node site\/scripts\/pages\.ts remove <n>`/);
+  });
 });

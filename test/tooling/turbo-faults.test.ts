@@ -5,8 +5,8 @@
  * never read as a result: its artifact fails its own result hash, and
  * `--force` recomputes it. In a scratch copy of the project, with a tiny stage.
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -88,4 +88,64 @@ describe('turbo’s cache', () => {
     expect(quiet).toMatch(/stage:minimal-ratio: cache hit, suppressing logs/);
     expect(quiet).not.toMatch(/ETA|ensemble 1\//);
   });
+
+  // /proc names the processes of a task; elsewhere this test skips (and is counted as skipped).
+  it.skipIf(process.platform !== 'linux')(
+    'stops a stage whose task process was killed, writing no artifact for a task turbo reports failed',
+    async () => {
+      const config = join(dir, 'content/experiments/minimal-ratio.yaml');
+      const tiny = readFileSync(config, 'utf8');
+      // Minutes of work, so the task is surely running when its npm process is killed.
+      writeFileSync(config, tinyConfig('minimal-ratio', { runs: 400, 'phase1.epochs': 600, 'phase2.maxSteps': 150 }));
+      rmSync(join(dir, 'cache/artifacts/minimal-ratio'), { recursive: true, force: true });
+      try {
+        const env: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick' };
+        for (const k of ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT']) delete env[k];
+        const run = spawn(join(root, 'node_modules/.bin/turbo'), ['run', 'stage:minimal-ratio', '--force', '--output-logs=full'], { cwd: dir, env });
+        let out = '';
+        run.stdout.on('data', (d) => {
+          out += d;
+        });
+        run.stderr.on('data', (d) => {
+          out += d;
+        });
+        const closed = new Promise<number | null>((resolve) => run.on('close', resolve));
+        // The stage of this copy, once it trains.
+        const stagePid = (): number | undefined =>
+          readdirSync('/proc')
+            .filter((p) => /^\d+$/.test(p))
+            .map(Number)
+            .find((pid) => {
+              try {
+                return (
+                  readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/bin/stage.ts\0minimal-ratio') &&
+                  readlinkSync(`/proc/${pid}/cwd`) === join(dir, 'pipeline')
+                );
+              } catch {
+                return false;
+              }
+            });
+        const parent = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        let stage: number | undefined;
+        for (let i = 0; i < 1200 && (stage === undefined || !/step \d+\//.test(out)); i++) {
+          stage ??= stagePid();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(stage, out).toBeDefined();
+        // The task's own process: npm, above `sh -c`, under turbo.
+        const npm = parent(parent(stage!));
+        expect(readFileSync(`/proc/${npm}/cmdline`, 'utf8')).toMatch(/^npm run stage:minimal-ratio/);
+        process.kill(npm, 'SIGKILL');
+        expect(await closed).not.toBe(0);
+        // Liveness bound only: the stage checks every second.
+        for (let i = 0; i < 600 && existsSync(`/proc/${stage}`); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(existsSync(`/proc/${stage}`)).toBe(false);
+        expect(out).toMatch(/stopping: npm run stage:m.* \(pid \d+\), which runs this turbo task, is gone; no artifact is written/);
+        expect(existsSync(join(dir, 'cache/artifacts/minimal-ratio/artifact.json'))).toBe(false);
+      } finally {
+        writeFileSync(config, tiny);
+      }
+    },
+    300_000,
+  );
 });

@@ -11,6 +11,7 @@ import { checkTurboPaths, projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
 import { backendNames } from '../runtime/backend.ts';
 import { joinBoard } from '../runtime/board.ts';
+import { watchAncestors } from '../runtime/lifeline.ts';
 import { runStage } from '../runtime/run-stage.ts';
 
 async function help(): Promise<string> {
@@ -62,6 +63,11 @@ async function main(argv: string[]): Promise<number> {
   for (const message of early) log.warn(message);
   // turbo sets TURBO_HASH for the tasks it runs; by hand, say what the cache will not know.
   if (!process.env.TURBO_HASH) log.info(`outside turbo's cache (the next report trains it again); \`npx turbo run stage:${name}\` caches it`);
+  // Under turbo, the stage dies with its task (runtime/lifeline.ts): never an artifact for a task turbo saw fail.
+  watchAncestors((who) => {
+    log.warn(`stopping: ${who}, which runs this turbo task, is gone; no artifact is written`);
+    process.exit(1);
+  });
   const { file, manifest } = await runStage(name, { log });
   log.info(`done in ${duration(manifest.wallTimeSeconds)}: wrote ${relative(projectRoot, file) || file}`);
   return 0;

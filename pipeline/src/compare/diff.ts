@@ -100,11 +100,18 @@ export function latestSummary(dir: string): { tasks: TaskSummary[] } | null {
   return JSON.parse(readFileSync(files[0]!, 'utf8')) as { tasks: TaskSummary[] };
 }
 
+/**
+ * The end of a failed stage's log, as the stage wrote it: npm's own lines
+ * about the failed script ("npm error …", the "> @hw1/pipeline@… stage" header)
+ * are left out, so the failing config line or error is what shows.
+ */
 function logTail(dir: string, stage: string, fallback: string[]): string {
   const file = join(dir, 'pipeline', '.turbo', `turbo-stage:${stage}.log`);
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : fallback;
+  // turbo's own output prefixes the task's lines with "@hw1/pipeline:stage:<name>: "; its log file does not.
+  const prefix = `@hw1/pipeline:stage:${stage}: `;
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : fallback.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
   return lines
-    .filter((l) => l.trim())
+    .filter((l) => l.trim() && !/^\s*(npm (error|ERR!|warn|notice)\b|> \S+@\S+ \S+|> node )/.test(l))
     .slice(-12)
     .map((l) => `    ${l}`)
     .join('\n');
@@ -158,7 +165,7 @@ async function prepareSide(side: SideName, rev: string | null, commit: string, l
     if (failed.length) {
       const s = failed[0]!;
       throw new DiffError(
-        `stage "${s.name}" failed on the ${side} side (${label}): exit code ${tasks.get(s.name)!.execution!.exitCode}; the end of its log:\n${logTail(dir, s.name, r.tail)}`,
+        `stage "${s.name}" failed on the ${side} side (${label}): exit code ${tasks.get(s.name)!.execution!.exitCode}; the end of its log (npm's lines left out):\n${logTail(dir, s.name, r.tail)}`,
       );
     }
     throw new DiffError(`turbo failed on the ${side} side (${label}) with exit code ${r.code}:\n${r.tail.slice(-12).join('\n')}`);
