@@ -171,7 +171,7 @@ describe('garbage in the core-slot folder', () => {
     const run = runCli(['simulate-function'], { HW1_CONFIG_DIR: configDir, HW1_ARTIFACTS_DIR: tempDir(), HW1_CORES_DIR: file });
     expect(run.status, run.stdout + run.stderr).toBe(2);
     expect(run.stdout).not.toMatch(/run 1\//);
-    expect(run.stderr).toMatch(/HW1_CORES_DIR=.*a-file cannot be used as a folder \(EEXIST\); set HW1_CORES_DIR to a directory of your own/);
+    expect(run.stderr).toMatch(/HW1_CORES_DIR=.*a-file cannot hold files: a file is in the way: .* \(ENOTDIR\); set HW1_CORES_DIR to a directory of your own/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(file, 'utf8')).toBe('mine');
   });

@@ -260,11 +260,11 @@ describe('the cache server', () => {
       [{ STORAGE_PROVIDER: 'floppy' }, /STORAGE_PROVIDER=floppy: expected one of local, s3/],
       [{ HW1_CACHE_HOST: 'no-such-host.invalid' }, /HW1_CACHE_HOST=no-such-host\.invalid is not an address of this machine/],
       [{ HW1_CACHE_HOST: '192.0.2.1' }, /HW1_CACHE_HOST=192\.0\.2\.1 is not an address of this machine/],
-      [{ HW1_CACHE_DIR: file }, /HW1_CACHE_DIR=.*a-file.* is not a folder the server can store in: it, or a folder above it, is a file/],
-      [{ HW1_CACHE_DIR: join(file, 'below') }, /HW1_CACHE_DIR=.*a-file\/below.* is not a folder the server can store in: it, or a folder above it, is a file/],
+      [{ HW1_CACHE_DIR: file }, /HW1_CACHE_DIR=.*a-file cannot hold files: a file is in the way/],
+      [{ HW1_CACHE_DIR: join(file, 'below') }, /HW1_CACHE_DIR=.*a-file\/below cannot hold files: a file is in the way/],
       ...(readOnly === null
         ? []
-        : ([[{ HW1_CACHE_DIR: join(readOnly, 'remote') }, /is not a folder the server can store in: it cannot be written \(a read-only file system/]] as [
+        : ([[{ HW1_CACHE_DIR: join(readOnly, 'remote') }, /HW1_CACHE_DIR=.*remote cannot hold files: .* is on a read-only file system \(EROFS\)/]] as [
             NodeJS.ProcessEnv,
             RegExp,
           ][])),

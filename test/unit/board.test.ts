@@ -104,7 +104,7 @@ describe('the progress board', () => {
     expect(board.overall()).toBeNull();
     board.leave();
     expect(said).toHaveLength(1);
-    expect(said[0]).toMatch(/^no progress line over the stages: HW1_CORES_DIR=.*a-file cannot be used as a folder/);
+    expect(said[0]).toMatch(/^no progress line over the stages: HW1_CORES_DIR=.*a-file cannot hold files: a file is in the way/);
   });
 
   it('drops a stage whose process is gone', () => {

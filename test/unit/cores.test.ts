@@ -115,7 +115,9 @@ describe('the core-slot folder, a shared place', () => {
     );
     const file = join(tempDir(), 'a-file');
     writeFileSync(file, '');
-    expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: file })).toThrow(/HW1_CORES_DIR=.*a-file cannot be used as a folder \(EEXIST\)/);
+    expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: file })).toThrow(
+      /HW1_CORES_DIR=.*a-file cannot hold files: a file is in the way: .* \(ENOTDIR\)/,
+    );
     if (process.getuid?.() === 0) {
       const theirs = tempDir();
       chownSync(theirs, 65534, 65534);
@@ -124,7 +126,7 @@ describe('the core-slot folder, a shared place', () => {
     const readOnly = tmpfs(64, true);
     if (readOnly !== null) {
       expect(() => tryAcquireCore({ HW1_CORES: '1', HW1_CORES_DIR: readOnly })).toThrow(
-        /HW1_CORES_DIR=.* cannot be written \(EROFS: a read-only file system, or no permission\); set HW1_CORES_DIR to a directory of your own/,
+        /HW1_CORES_DIR=.* cannot hold files: .* is on a read-only file system \(EROFS\); set HW1_CORES_DIR to a directory of your own/,
       );
     }
   });

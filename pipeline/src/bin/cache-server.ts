@@ -14,10 +14,11 @@
  * paths, which go to the log.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { App } from 'turborepo-remote-cache';
+import { checkWritableDir, StorageError } from '../core/artifact.ts';
 import { InputError, runMain, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 
@@ -72,31 +73,11 @@ function token(dir: string): { secret: string; source: 'env' | 'file' | 'made' }
 function storageDir(): string {
   const dir = resolve(projectRoot, process.env.HW1_CACHE_DIR || join('cache', 'remote'));
   try {
+    checkWritableDir(dir);
     mkdirSync(dir, { recursive: true });
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    const probe = join(dir, `.probe-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    // mkdir on a read-only mount says ENOENT: ask the nearest folder that exists whether it can be written.
-    let above = dirname(dir);
-    while (!existsSync(above)) above = dirname(above);
-    const writable = (() => {
-      try {
-        accessSync(existsSync(dir) ? dir : above, constants.W_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-    const why =
-      code === 'EEXIST' || code === 'ENOTDIR'
-        ? 'it, or a folder above it, is a file'
-        : !writable || code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
-          ? 'it cannot be written (a read-only file system, or no permission)'
-          : (err as Error).message;
-    throw new InputError(`HW1_CACHE_DIR=${process.env.HW1_CACHE_DIR ?? 'cache/remote'} (${dir}) is not a folder the server can store in: ${why}`);
+    const reason = err instanceof StorageError ? err.message : `${dir}: ${(err as Error).message}`;
+    throw new InputError(`HW1_CACHE_DIR=${reason}`);
   }
   return dir;
 }

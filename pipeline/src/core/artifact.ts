@@ -105,8 +105,9 @@ export function checkWritableDir(dir: string): void {
   else {
     try {
       accessSync(existing, constants.W_OK);
-    } catch {
-      code = 'EACCES';
+    } catch (err) {
+      // EROFS on a read-only file system (even for root), EACCES without permission.
+      code = (err as NodeJS.ErrnoException).code === 'EROFS' ? 'EROFS' : 'EACCES';
     }
   }
   if (code) throw new StorageError(`${dir} cannot hold files: ${why(code, dir, dir)} (${code})`);

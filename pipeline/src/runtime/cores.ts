@@ -7,9 +7,10 @@
  * (machine-wide, so stages of other checkouts, e.g. `npm run diff`, count too).
  * A slot whose process died is taken over (core/lock.ts).
  */
-import { accessSync, chmodSync, constants, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { checkWritableDir, StorageError } from '../core/artifact.ts';
 import { InputError } from '../core/errors.ts';
 import { BadLockError, type Lock, lockHolder, tryAcquireLock } from '../core/lock.ts';
 
@@ -35,9 +36,11 @@ export function privateCoresDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = coresDir(env);
   const named = env.HW1_CORES_DIR ? `HW1_CORES_DIR=${dir}` : `the core-slot folder ${dir}`;
   try {
+    checkWritableDir(dir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new InputError(`${named} cannot be used as a folder (${(err as NodeJS.ErrnoException).code}); set HW1_CORES_DIR to a directory of your own`);
+    const reason = err instanceof StorageError ? err.message : `${dir} cannot be used as a folder (${(err as NodeJS.ErrnoException).code})`;
+    throw new InputError(`${env.HW1_CORES_DIR ? 'HW1_CORES_DIR=' : 'the core-slot folder '}${reason}; set HW1_CORES_DIR to a directory of your own`);
   }
   const st = lstatSync(dir);
   if (st.isSymbolicLink() || !st.isDirectory())
@@ -45,13 +48,6 @@ export function privateCoresDir(env: NodeJS.ProcessEnv = process.env): string {
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid)
     throw new InputError(`${named} belongs to another user (uid ${st.uid}); set HW1_CORES_DIR to a directory of your own`);
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    throw new InputError(
-      `${named} cannot be written (${(err as NodeJS.ErrnoException).code}: a read-only file system, or no permission); set HW1_CORES_DIR to a directory of your own`,
-    );
-  }
   // The default folder, made before it was private, becomes so; a folder the user named is left as they set it.
   if (!env.HW1_CORES_DIR && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return dir;
