@@ -31,8 +31,13 @@ describe('1-1 train on actual tasks, tiny budget, Fashion-MNIST missing', () => 
     const built = buildSite(out, { ...site, HW1_FASHION_MNIST_DIR: emptyDir });
     expect(built.status, built.stdout + built.stderr).toBe(0);
     const doc = parseHTML(readFileSync(join(out, '1-1-train-on-tasks.html'), 'utf8')).document as unknown as Document;
-    const notices = [...doc.querySelectorAll('.dataset-missing')].map((n) => n.textContent ?? '');
-    expect(notices.some((n) => n.includes('Fashion-MNIST is not installed') && n.includes('apt-get install dataset-fashion-mnist'))).toBe(true);
+    const notices = [...doc.querySelectorAll('.dataset-missing')].map((n) => (n.textContent ?? '').replace(/\s+/g, ' '));
+    const fashion = notices.filter((n) => n.includes('Fashion-MNIST is not installed'));
+    // Said in full once, with the command that fetches it, and in one line under the next figure of that dataset.
+    expect(fashion).toHaveLength(2);
+    expect(fashion[0]).toContain('npm run datasets -- fetch fashion-mnist');
+    expect(fashion[0]).toContain('apt-get install dataset-fashion-mnist');
+    expect(fashion[1]).toBe('Figure D.2: Fashion-MNIST is not installed; how to install it is under Figure C.2 above.');
     for (const id of ['figure-c-mnist', 'figure-d-mnist']) {
       const fig = doc.getElementById(id)!;
       // The epoch axis is labelled with whole epochs, each once.
