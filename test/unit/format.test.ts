@@ -1,6 +1,6 @@
 /** core/format.ts: the one formatter of numbers and durations for the report, the terminal and npm run diff. */
 import { describe, expect, it } from 'vitest';
-import { duration, int, logTick, percent, sci } from '../../pipeline/src/core/format.ts';
+import { bytes, duration, int, logTick, percent, sci } from '../../pipeline/src/core/format.ts';
 
 describe('number and duration formatting', () => {
   it('writes durations without "60 s"', () => {
@@ -51,5 +51,9 @@ describe('number and duration formatting', () => {
       '3·10⁵',
     ]);
     expect([0, -1, Number.NaN].map(logTick)).toEqual(['', '', '']);
+  });
+
+  it('writes sizes in bytes for people, in powers of 1000', () => {
+    expect([0, 812, 5148, 29515, 26421880, 170052171, 1.2e9].map(bytes)).toEqual(['0 B', '812 B', '5.1 kB', '29.5 kB', '26.4 MB', '170.1 MB', '1.2 GB']);
   });
 });

@@ -52,6 +52,19 @@ export function duration(seconds: number): string {
  * (log tickFormat), so an axis spanning less than a decade still gets three or
  * more.
  */
+/** A size in bytes, for people: "812 B", "29.5 kB", "26.4 MB", "1.2 GB" (powers of 1000). */
+export function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
 export function logTick(value: number): string {
   if (!(value > 0) || !Number.isFinite(value)) return '';
   const k = Math.floor(Math.log10(value) + 1e-9);

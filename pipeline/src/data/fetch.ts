@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
-import { duration } from '../core/format.ts';
+import { bytes as byteSize, duration } from '../core/format.ts';
 import { sha256 } from '../core/hash.ts';
 import { acquireLock } from '../core/lock.ts';
 import { DatasetMissingError, dataRoot, locateDataset, validateDatasetDir } from './datasets.ts';
@@ -164,12 +164,11 @@ export function progressPrinter(
   const t0 = performance.now();
   let last = 0;
   let shown = false;
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   return {
     update(done, total) {
       const now = performance.now();
       if (!tty) {
-        if (!shown) write(`${label}: downloading${total ? ` ${mb(total)}` : ''}\n`);
+        if (!shown) write(`${label}: downloading${total ? ` ${byteSize(total)}` : ''}\n`);
         shown = true;
         return;
       }
@@ -177,7 +176,7 @@ export function progressPrinter(
       last = now;
       const rate = done / Math.max((now - t0) / 1000, 1e-3);
       const eta = total && rate > 0 ? ` · ETA ${duration((total - done) / rate)}` : '';
-      write(`\r${label}: ${mb(done)}${total ? ` of ${mb(total)}` : ''} · ${mb(rate)}/s${eta}   `);
+      write(`\r${label}: ${byteSize(done)}${total ? ` of ${byteSize(total)}` : ''} · ${byteSize(rate)}/s${eta}   `);
       shown = true;
     },
     end() {
@@ -313,7 +312,11 @@ export async function fetchDataset(source: DatasetSource, options: FetchOptions)
       throw err;
     }
     rmSync(old, { recursive: true, force: true });
-    if (!options.from) for (const { path } of got) rmSync(path, { force: true });
+    if (!options.from) {
+      for (const { path } of got) rmSync(path, { force: true });
+      // The downloads folder goes once nothing is left to resume.
+      if (existsSync(downloads) && readdirSync(downloads).length === 0) rmSync(downloads, { recursive: true, force: true });
+    }
     options.log(
       `${name}: installed in ${dest} (verified: ${record.verified === 'archive' ? 'the official files, by their SHA-256' : 'the official content, by the SHA-256 of the gunzipped files'})`,
     );
