@@ -89,16 +89,24 @@ export function buildSite(out: string, env: NodeJS.ProcessEnv = {}): Result {
 /** Every stage's spec, from the registry, in report order. */
 export { stageList };
 
-function runCliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
+/** Runs `file` (a script of the project) on this Node without blocking the event loop (a server in the test keeps answering); its output and exit code. */
+export function runAsync(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [stageCli, ...args], { cwd: join(root, 'pipeline'), env: { ...baseEnv(), ...env } });
+    const child = spawn(process.execPath, [file, ...args], options);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+const runCliAsync = (args: string[], env: NodeJS.ProcessEnv): Promise<Result> =>
+  runAsync(stageCli, args, { cwd: join(root, 'pipeline'), env: { ...baseEnv(), ...env } });
 
 /** Runs every stage with its shipped config and the quick profile, two at a time, into `dir`. */
 async function runQuickStages(dir: string): Promise<void> {

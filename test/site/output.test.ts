@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quickArtifacts, tempDir } from '../helpers/helpers.ts';
+import { quickArtifacts, runAsync, tempDir } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
 
 interface Build {
@@ -29,19 +29,7 @@ describe('the report’s output directory', () => {
     const r = spawnSync(process.execPath, [join(dir, 'site/scripts/build.ts')], { cwd: join(dir, 'site'), env: env(extra), encoding: 'utf8' });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  const buildAsync = (): Promise<Build> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(dir, 'site/scripts/build.ts')], { cwd: join(dir, 'site'), env: env() });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const buildAsync = (): Promise<Build> => runAsync(join(dir, 'site/scripts/build.ts'), [], { cwd: join(dir, 'site'), env: env() });
   const leftovers = () => readdirSync(join(dir, 'site')).filter((n) => /^dist\.(partial|old)-/.test(n));
 
   let first: Build;

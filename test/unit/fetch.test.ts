@@ -9,7 +9,6 @@
  * --from. The real command is run last, on Debian's Fashion-MNIST files
  * served as a mirror.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -24,7 +23,7 @@ import { type FetchOptions, fetchDataset, SOURCE_FILE, VerifyError } from '../..
 import { readIdxPair } from '../../pipeline/src/data/idx.ts';
 import type { ArchiveFile, DatasetSource } from '../../pipeline/src/data/sources.ts';
 import { ArchiveError } from '../../pipeline/src/data/tar.ts';
-import { root, tempDir, tmpfs } from '../helpers/helpers.ts';
+import { root, runAsync, tempDir, tmpfs } from '../helpers/helpers.ts';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -350,22 +349,11 @@ describe('fetching a dataset', () => {
     async () => {
       for (const f of readdirSync(DEBIAN_FASHION_MNIST_DIR)) served[f] = readFileSync(join(DEBIAN_FASHION_MNIST_DIR, f));
       // Asynchronous: the server runs in this process.
-      const run = (data: string): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-        new Promise((resolve) => {
-          const child = spawn(process.execPath, [join(root, 'pipeline/src/bin/datasets.ts'), 'fetch', 'fashion-mnist', '--mirror', `${base}/ok/`], {
-            cwd: root,
-            // A machine without Debian's package: its folder hidden.
-            env: { ...process.env, HW1_DATA_DIR: data, HW1_FASHION_MNIST_DIR: join(data, 'no-debian-package'), CI: 'true' },
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d) => {
-            stdout += d;
-          });
-          child.stderr.on('data', (d) => {
-            stderr += d;
-          });
-          child.on('close', (status) => resolve({ status, stdout, stderr }));
+      const run = (data: string) =>
+        runAsync(join(root, 'pipeline/src/bin/datasets.ts'), ['fetch', 'fashion-mnist', '--mirror', `${base}/ok/`], {
+          cwd: root,
+          // A machine without Debian's package: its folder hidden.
+          env: { ...process.env, HW1_DATA_DIR: data, HW1_FASHION_MNIST_DIR: join(data, 'no-debian-package'), CI: 'true' },
         });
       const data = tempDir();
       const ok = await run(data);
