@@ -26,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 export class PagesError extends Error {}
 
@@ -255,28 +256,44 @@ export function refuseForeignTree(dir: string): void {
   }
 }
 
+const parseCommandLine = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      open: { type: 'string' },
+      remote: { type: 'string' },
+      branch: { type: 'string' },
+      tree: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+
 export function main(argv: string[]): number {
-  const positional: string[] = [];
-  const options: { open?: number[]; remote?: string; branch?: string; tree?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new PagesError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--help' || a === '-h') {
-      console.log(usage);
-      return 0;
-    } else if (a === '--open') {
-      const v = value();
-      options.open = v === '' ? [] : v.split(',').map((n) => prNumber(n.trim()));
-    } else if (a === '--remote') options.remote = value();
-    else if (a === '--branch') options.branch = value();
-    else if (a === '--tree') options.tree = resolve(value());
-    else if (a.startsWith('-')) throw new PagesError(`unknown option ${a}\n\n${usage}`);
-    else positional.push(a);
+  // node:util's parseArgs, as every command of the project (core/cli.ts), but here without the shared helper: this
+  // script runs with nothing installed, so it imports Node's built-in modules only.
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (err) {
+    const word = /'([^' =]*)/.exec((err as Error).message)?.[1] ?? '';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new PagesError(`unknown option ${word}; see --help`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new PagesError(`${word} needs a value; see --help`);
+    throw new PagesError(`${(err as Error).message}; see --help`);
   }
+  const { values, positionals: positional } = parsed;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const options: { open?: number[]; remote?: string; branch?: string; tree?: string } = {
+    ...(values.open !== undefined ? { open: values.open === '' ? [] : values.open.split(',').map((n) => prNumber(n.trim())) } : {}),
+    ...(values.remote !== undefined ? { remote: values.remote } : {}),
+    ...(values.branch !== undefined ? { branch: values.branch } : {}),
+    ...(values.tree !== undefined ? { tree: resolve(values.tree) } : {}),
+  };
   const [kind, ...rest] = positional;
   let change: Change;
   if (kind === 'main' && rest.length === 1) change = { kind, site: resolve(rest[0]!) };

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { InputError, runMain, UsageError, unknownArgument } from '@hw1/pipeline/errors';
+import { parseCommandLine } from '@hw1/pipeline/cli';
+import { InputError, runMain, UsageError } from '@hw1/pipeline/errors';
 import { siteOutDir } from '@hw1/pipeline/paths';
 import { launchChromium } from './chromium.ts';
 import { serveDirectory } from './static-server.ts';
@@ -62,16 +63,13 @@ index.html, which the report links to when built with HW1_SITE_PDF=report.pdf.
 `;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  const option = argv.find((a) => a.startsWith('-'));
-  if (option) throw unknownArgument(option);
-  if (argv.length > 1) throw new UsageError(`expected at most one output file, got ${argv.length}; see --help`);
-  if (argv[0] && !argv[0].endsWith('.pdf')) throw new UsageError(`the output file should end in .pdf, got ${argv[0]}`);
+  const cl = parseCommandLine(argv, {}, help, { maxPositionals: Number.POSITIVE_INFINITY });
+  if (!cl) return 0;
+  const files = cl.positionals;
+  if (files.length > 1) throw new UsageError(`expected at most one output file, got ${files.length}; see --help`);
+  if (files[0] && !files[0].endsWith('.pdf')) throw new UsageError(`the output file should end in .pdf, got ${files[0]}`);
   const dir = siteOutDir();
-  const out = resolve(process.env.INIT_CWD ?? process.cwd(), argv[0] ?? join(dir, 'report.pdf'));
+  const out = resolve(process.env.INIT_CWD ?? process.cwd(), files[0] ?? join(dir, 'report.pdf'));
   if (!existsSync(join(dir, 'print.html'))) {
     throw new InputError(
       `no built report in ${relative(process.cwd(), dir) || dir} (print.html is missing).\nBuild it first: npx turbo run report   (or HW1_PROFILE=quick npx turbo run report for the quick profile)`,

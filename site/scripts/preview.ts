@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { runMain, UsageError, unknownArgument } from '@hw1/pipeline/errors';
+import { parseCommandLine } from '@hw1/pipeline/cli';
+import { runMain, UsageError } from '@hw1/pipeline/errors';
 import { projectRoot, siteOutDir } from '@hw1/pipeline/paths';
 import { serveDirectory } from './static-server.ts';
 
@@ -21,19 +22,11 @@ Options:
 `;
 
 runMain(async () => {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  let port = 4321;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a !== '--port') throw unknownArgument(a);
-    const v = argv[++i];
-    port = Number(v);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port expects a port number (0 to 65535), got ${v ?? 'nothing'}`);
-  }
+  const cl = parseCommandLine(process.argv.slice(2), { port: { type: 'string' } }, help);
+  if (!cl) return 0;
+  const port = cl.values.port === undefined ? 4321 : Number(cl.values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || cl.values.port === '')
+    throw new UsageError(`--port expects a port number (0 to 65535), got ${cl.values.port || 'nothing'}`);
   const dir = siteOutDir();
   const shown = relative(projectRoot, dir) || dir;
   if (!existsSync(join(dir, 'index.html'))) throw new UsageError(`no report in ${shown} yet: build it with \`npx turbo run report\``);

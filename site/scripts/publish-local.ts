@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InputError, runMain, unknownArgument } from '@hw1/pipeline/errors';
+import { parseCommandLine } from '@hw1/pipeline/cli';
+import { InputError, runMain } from '@hw1/pipeline/errors';
 import { projectRoot, siteOutDir } from '@hw1/pipeline/paths';
 import { mustGit, PagesError, prNumber, updateBranch } from './pages.ts';
 import { printReport } from './pdf.ts';
@@ -49,30 +50,35 @@ interface Options {
 }
 
 function parse(argv: string[]): Options | null {
-  const o: Options = { base: 'HEAD', pr: 1, subPath: '/hw1-report', site: null, preview: null, pdf: true, port: undefined, check: false };
+  const cl = parseCommandLine(
+    argv,
+    {
+      base: { type: 'string' },
+      pr: { type: 'string' },
+      'sub-path': { type: 'string' },
+      site: { type: 'string' },
+      preview: { type: 'string' },
+      'no-pdf': { type: 'boolean' },
+      port: { type: 'string' },
+      check: { type: 'boolean' },
+    },
+    usage,
+  );
+  if (!cl) return null;
+  const v = cl.values;
   const cwd = process.env.INIT_CWD ?? process.cwd();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new InputError(`${a} needs a value\n\n${usage}`);
-      return v;
-    };
-    if (a === '-h' || a === '--help') return null;
-    else if (a === '--base') o.base = value();
-    else if (a === '--pr') o.pr = prNumber(value());
-    else if (a === '--sub-path') {
-      o.subPath = `/${value().replace(/^\/+|\/+$/g, '')}`;
-      if (!/^(\/[\w.-]+)+$/.test(o.subPath)) throw new InputError(`--sub-path: expected a path like /hw1-report, got ${o.subPath}`);
-    } else if (a === '--site') o.site = resolve(cwd, value());
-    else if (a === '--preview') o.preview = resolve(cwd, value());
-    else if (a === '--no-pdf') o.pdf = false;
-    else if (a === '--port') {
-      o.port = Number(value());
-      if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new InputError(`--port: expected a port number`);
-    } else if (a === '--check') o.check = true;
-    else throw unknownArgument(a);
-  }
+  const o: Options = {
+    base: v.base ?? 'HEAD',
+    pr: v.pr === undefined ? 1 : prNumber(v.pr),
+    subPath: `/${(v['sub-path'] ?? 'hw1-report').replace(/^\/+|\/+$/g, '')}`,
+    site: v.site === undefined ? null : resolve(cwd, v.site),
+    preview: v.preview === undefined ? null : resolve(cwd, v.preview),
+    pdf: !v['no-pdf'],
+    port: v.port === undefined ? undefined : Number(v.port),
+    check: Boolean(v.check),
+  };
+  if (!/^(\/[\w.-]+)+$/.test(o.subPath)) throw new InputError(`--sub-path: expected a path like /hw1-report, got ${o.subPath}`);
+  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)) throw new InputError(`--port: expected a port number`);
   for (const dir of [o.site, o.preview]) if (dir && !existsSync(join(dir, 'index.html'))) throw new InputError(`${dir}: no built site (index.html)`);
   return o;
 }
@@ -85,10 +91,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: stri
 
 async function main(argv: string[]): Promise<number> {
   const o = parse(argv);
-  if (!o) {
-    console.log(usage);
-    return 0;
-  }
+  if (!o) return 0;
   const npx = join(projectRoot, 'node_modules', '.bin');
   const env = { ...process.env, PATH: `${npx}:${process.env.PATH}` };
   for (const k of ['HW1_SITE_OUT', 'HW1_COMPARE', 'HW1_MAIN_REPORT', 'HW1_SITE_PDF']) delete env[k];

@@ -212,10 +212,12 @@ describe('the gh-pages branch', () => {
     expect(unknown.stderr).toMatch(/unknown option --force/);
     // A remote that git would read as an option runs nothing; a bad branch is refused at once, not after retries.
     const marker = join(tempDir(), 'ran');
-    const injected = spawnSync(process.execPath, [script, 'main', site('x'), '--remote', `--upload-pack=touch ${marker}`], { cwd: checkout, encoding: 'utf8' });
-    expect(injected.status).toBe(2);
-    expect(injected.stderr).toMatch(/--remote must name a remote or a URL, not an option/);
-    expect(existsSync(marker)).toBe(false);
+    for (const args of [['--remote', `--upload-pack=touch ${marker}`], [`--remote=--upload-pack=touch ${marker}`]]) {
+      const injected = spawnSync(process.execPath, [script, 'main', site('x'), ...args], { cwd: checkout, encoding: 'utf8' });
+      expect(injected.status).toBe(2);
+      expect(injected.stderr).toMatch(/--remote needs a value|--remote must name a remote or a URL, not an option/);
+      expect(existsSync(marker)).toBe(false);
+    }
     const branch = spawnSync(process.execPath, [script, 'main', site('x'), '--branch', 'a..b'], { cwd: checkout, encoding: 'utf8' });
     expect(branch.status).toBe(2);
     expect(branch.stderr).toMatch(/--branch: "a\.\.b" is not a valid branch name/);

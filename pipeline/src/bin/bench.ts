@@ -1,6 +1,7 @@
 /** `npm run bench`: the command line of bench/bench.ts. */
 import { bench, profile } from '../bench/bench.ts';
-import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
+import { parseCommandLine } from '../core/cli.ts';
+import { runMain, UsageError } from '../core/errors.ts';
 
 const help = `Usage: npm run bench [-- --json] [-- --seconds N] [-- --no-peer]
        npm run bench -- --profile [--only TEXT] [--steps N]
@@ -37,35 +38,30 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  let seconds = 3;
-  let steps = 20;
-  let only: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--seconds') {
-      const v = argv[++i];
-      seconds = Number(v);
-      if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--seconds expects a positive number, got ${v ?? 'nothing'}`);
-    } else if (a === '--steps') {
-      const v = argv[++i];
-      steps = Number(v);
-      if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps expects a positive integer, got ${v ?? 'nothing'}`);
-    } else if (a === '--only') {
-      only = argv[++i] ?? null;
-      if (!only) throw new UsageError('--only expects the text of a case name, e.g. --only cnn-4conv');
-    } else if (a !== '--json' && a !== '--no-peer' && a !== '--profile') {
-      throw unknownArgument(a);
-    }
-  }
-  const profiling = argv.includes('--profile');
-  if (!profiling && argv.includes('--steps')) throw new UsageError('--steps goes with --profile; see --help');
-  if (profiling && (argv.includes('--json') || argv.includes('--seconds'))) throw new UsageError('--json and --seconds do not go with --profile; see --help');
-  if (profiling) await profile(only, steps);
-  else await bench({ json: argv.includes('--json'), seconds, peer: !argv.includes('--no-peer'), only });
+  const cl = parseCommandLine(
+    argv,
+    {
+      json: { type: 'boolean' },
+      seconds: { type: 'string' },
+      'no-peer': { type: 'boolean' },
+      profile: { type: 'boolean' },
+      only: { type: 'string' },
+      steps: { type: 'string' },
+    },
+    help,
+  );
+  if (!cl) return 0;
+  const o = cl.values;
+  const seconds = o.seconds === undefined ? 3 : Number(o.seconds);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--seconds expects a positive number, got ${o.seconds}`);
+  const steps = o.steps === undefined ? 20 : Number(o.steps);
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps expects a positive integer, got ${o.steps}`);
+  if (o.only === '') throw new UsageError('--only expects the text of a case name, e.g. --only cnn-4conv');
+  const only = o.only ?? null;
+  if (!o.profile && o.steps !== undefined) throw new UsageError('--steps goes with --profile; see --help');
+  if (o.profile && (o.json || o.seconds !== undefined)) throw new UsageError('--json and --seconds do not go with --profile; see --help');
+  if (o.profile) await profile(only, steps);
+  else await bench({ json: Boolean(o.json), seconds, peer: !o['no-peer'], only });
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /** `npm run build:native` (and every `npm ci`): builds the optional native kernels, or says in one line why not. */
 import { relative } from 'node:path';
-import { runMain, unknownArgument } from '../core/errors.ts';
+import { parseCommandLine } from '../core/cli.ts';
+import { runMain } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { addonFile, buildAndRecord } from '../native/build.ts';
 
@@ -18,12 +19,7 @@ pipeline/native/build/status.json); 2 for a bad command line.
 `;
 
 runMain(async () => {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  if (args[0]) throw unknownArgument(args[0]);
+  if (!parseCommandLine(process.argv.slice(2), {}, help)) return 0;
   const started = performance.now();
   const status = buildAndRecord();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -19,7 +19,8 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { App } from 'turborepo-remote-cache';
 import { checkWritableDir, StorageError } from '../core/artifact.ts';
-import { InputError, runMain, unknownArgument } from '../core/errors.ts';
+import { parseCommandLine } from '../core/cli.ts';
+import { InputError, runMain } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 
 const usage = `npm run cache-server [-- --help]
@@ -148,11 +149,7 @@ function guard(app: App, dir: string | null, readOnly: boolean): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(usage);
-    return 0;
-  }
-  if (argv.length) throw unknownArgument(argv[0]!);
+  if (!parseCommandLine(argv, {}, usage)) return 0;
   const host = process.env.HW1_CACHE_HOST || '127.0.0.1';
   const port = Number(process.env.HW1_CACHE_PORT || 4391);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InputError(`HW1_CACHE_PORT=${process.env.HW1_CACHE_PORT}: expected a port number`);

@@ -9,7 +9,7 @@
  * during `npm ci`, with --warn-only, a warning that lets the install finish).
  */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../core/cli.ts';
 import { InputError, runMain, UsageError, unknownArgument } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { type DatasetName, dataRoot } from '../data/datasets.ts';
@@ -84,28 +84,15 @@ async function fetch(names: string[], options: { mirror?: string; from?: string;
   return 0;
 }
 
-const optionSpec = {
-  help: { type: 'boolean', short: 'h' },
-  'warn-only': { type: 'boolean' },
-  mirror: { type: 'string' },
-  from: { type: 'string' },
-  force: { type: 'boolean' },
-} as const;
-
 runMain(async () => {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof optionSpec; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({ args: process.argv.slice(2), options: optionSpec, allowPositionals: true, strict: true });
-  } catch (err) {
-    const word = /'(-[^']*)'/.exec((err as Error).message)?.[1];
-    if (word && /Unknown option/.test((err as Error).message)) throw unknownArgument(word.split('=')[0]!);
-    throw new UsageError(`${(err as Error).message}; see --help`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
+  const cl = parseCommandLine(
+    process.argv.slice(2),
+    { 'warn-only': { type: 'boolean' }, mirror: { type: 'string' }, from: { type: 'string' }, force: { type: 'boolean' } },
+    help,
+    { maxPositionals: Number.POSITIVE_INFINITY },
+  );
+  if (!cl) return 0;
+  const { values, positionals } = cl;
   const [command, ...rest] = positionals;
   if (command === undefined) {
     if (values.mirror || values.from || values.force) throw new UsageError('--mirror, --from and --force go with fetch; see --help');

@@ -1,8 +1,9 @@
 /** `npm run diff -- <base> [<head>]`: the command line of compare/diff.ts. */
 import { join, resolve } from 'node:path';
 import { type DiffOptions, diff } from '../compare/diff.ts';
+import { parseCommandLine } from '../core/cli.ts';
 import { activeProfile } from '../core/config.ts';
-import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
+import { runMain, UsageError } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
 
@@ -36,36 +37,23 @@ Progress goes to stderr. Exit status: 0 done, 1 a failure of the tool itself,
 failed on one side; the message says which).
 `;
 
-function parseArgs(argv: string[]): Omit<DiffOptions, 'profile'> | null {
-  if (argv.includes('--help') || argv.includes('-h')) return null;
-  const positional: string[] = [];
-  let format: DiffOptions['format'] = 'text';
-  let out = join(projectRoot, 'site', 'dist-compare');
-  let site = true;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--md' || a === '--json') {
-      if (format !== 'text') throw new UsageError('give at most one of --md and --json');
-      format = a === '--md' ? 'md' : 'json';
-    } else if (a === '--out') {
-      const v = argv[++i];
-      if (!v) throw new UsageError('--out needs a directory');
-      out = resolve(v);
-    } else if (a === '--no-site') site = false;
-    else if (a.startsWith('-')) throw unknownArgument(a);
-    else positional.push(a);
-  }
-  if (positional.length === 0) throw new UsageError('expected the base revision, e.g. npm run diff -- main; see --help');
-  if (positional.length > 2) throw new UsageError(`expected at most two revisions (base and head), got ${positional.length}; see --help`);
-  return { base: positional[0]!, head: positional[1] ?? null, format, out, site };
-}
-
 async function main(argv: string[]): Promise<number> {
-  const options = parseArgs(argv);
-  if (!options) {
-    process.stdout.write(help);
-    return 0;
-  }
+  const cl = parseCommandLine(argv, { md: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' }, 'no-site': { type: 'boolean' } }, help, {
+    maxPositionals: Number.POSITIVE_INFINITY,
+  });
+  if (!cl) return 0;
+  const { values: o, positionals } = cl;
+  if (o.md && o.json) throw new UsageError('give at most one of --md and --json');
+  if (o.out === '') throw new UsageError('--out needs a directory');
+  if (positionals.length === 0) throw new UsageError('expected the base revision, e.g. npm run diff -- main; see --help');
+  if (positionals.length > 2) throw new UsageError(`expected at most two revisions (base and head), got ${positionals.length}; see --help`);
+  const options: Omit<DiffOptions, 'profile'> = {
+    base: positionals[0]!,
+    head: positionals[1] ?? null,
+    format: o.md ? 'md' : o.json ? 'json' : 'text',
+    out: o.out ? resolve(o.out) : join(projectRoot, 'site', 'dist-compare'),
+    site: !o['no-site'],
+  };
   return diff({ ...options, profile: activeProfile() }, createLogger(process.stderr, { prefix: '[diff]' }));
 }
 

@@ -1,5 +1,6 @@
 /** `npm run new-stage -- <name> [--title "…"] [--section "…"]`: the command line of tooling/new-stage.ts. */
-import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
+import { parseCommandLine } from '../core/cli.ts';
+import { runMain, UsageError } from '../core/errors.ts';
 import { type NewStageOptions, newStage } from '../tooling/new-stage.ts';
 
 const help = `Usage: npm run new-stage -- <name> [--title "<title>"] [--section "<label>"]
@@ -21,24 +22,14 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  const positional: string[] = [];
-  const options: Partial<NewStageOptions> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--title' || a === '--section') {
-      const v = argv[++i];
-      if (!v) throw new UsageError(`${a} needs a value`);
-      options[a === '--title' ? 'title' : 'section'] = v;
-    } else if (a.startsWith('-')) throw unknownArgument(a);
-    else positional.push(a);
-  }
-  if (positional.length !== 1) throw new UsageError(`expected one stage name, got ${positional.length}; see --help`);
-  const written = await newStage({ ...options, name: positional[0]! });
-  process.stdout.write(`new stage "${positional[0]}": wrote\n${written.map((f) => `  ${f}\n`).join('')}Run it: HW1_PROFILE=quick npx turbo run report\n`);
+  const cl = parseCommandLine(argv, { title: { type: 'string' }, section: { type: 'string' } }, help, { maxPositionals: Number.POSITIVE_INFINITY });
+  if (!cl) return 0;
+  const { values, positionals } = cl;
+  for (const k of ['title', 'section'] as const) if (values[k] === '') throw new UsageError(`--${k} needs a value`);
+  if (positionals.length !== 1) throw new UsageError(`expected one stage name, got ${positionals.length}; see --help`);
+  const options: Partial<NewStageOptions> = { ...(values.title ? { title: values.title } : {}), ...(values.section ? { section: values.section } : {}) };
+  const written = await newStage({ ...options, name: positionals[0]! });
+  process.stdout.write(`new stage "${positionals[0]}": wrote\n${written.map((f) => `  ${f}\n`).join('')}Run it: HW1_PROFILE=quick npx turbo run report\n`);
   return 0;
 }
 

@@ -7,8 +7,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { parseCommandLine } from '../core/cli.ts';
 import { activeProfile } from '../core/config.ts';
-import { runMain, unknownArgument } from '../core/errors.ts';
+import { runMain } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 
 const usage = `npm run plan [-- --help]
@@ -67,12 +68,7 @@ export function plan(cwd = projectRoot, env: NodeJS.ProcessEnv = process.env): P
 
 if (import.meta.main) {
   runMain(async () => {
-    const argv = process.argv.slice(2);
-    if (argv.includes('--help') || argv.includes('-h')) {
-      console.log(usage);
-      return 0;
-    }
-    if (argv.length) throw unknownArgument(argv[0]!);
+    if (!parseCommandLine(process.argv.slice(2), {}, usage)) return 0;
     console.log(JSON.stringify(plan(), null, 2));
     return 0;
   });

@@ -4,8 +4,9 @@
  * Only argv → runStage here: the results are computed below, in the runner.
  */
 import { relative } from 'node:path';
+import { parseCommandLine } from '../core/cli.ts';
 import { profiles } from '../core/config.ts';
-import { runMain, UsageError, unknownArgument } from '../core/errors.ts';
+import { runMain, UsageError } from '../core/errors.ts';
 import { duration } from '../core/format.ts';
 import { checkTurboPaths, projectRoot } from '../core/paths.ts';
 import { createLogger } from '../core/progress.ts';
@@ -41,14 +42,16 @@ variable or data file; the message says which).
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(await help());
-    return argv.length === 0 ? 2 : 0;
+  const usage = await help();
+  const cl = parseCommandLine(argv, {}, usage, { maxPositionals: Number.POSITIVE_INFINITY });
+  if (!cl) return 0;
+  // No stage named: the usage, which lists the stages, and exit 2.
+  if (cl.positionals.length === 0) {
+    process.stdout.write(usage);
+    return 2;
   }
-  const unknownFlag = argv.find((a) => a.startsWith('-'));
-  if (unknownFlag) throw unknownArgument(unknownFlag);
-  if (argv.length > 1) throw new UsageError(`expected one stage name, got ${argv.length}; see --help`);
-  const name = argv[0]!;
+  if (cl.positionals.length > 1) throw new UsageError(`expected one stage name, got ${cl.positionals.length}; see --help`);
+  const name = cl.positionals[0]!;
   checkTurboPaths(['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR']);
   // The board (runtime/board.ts): this stage's status, and one line over every stage running, from one of them.
   // What the board says of itself (entries it skips) is said by the stage's log, once that exists.

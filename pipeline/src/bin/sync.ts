@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { runMain, unknownArgument } from '../core/errors.ts';
+import { parseCommandLine } from '../core/cli.ts';
+import { runMain } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { derive, stale } from '../tooling/sync.ts';
 
@@ -25,17 +26,13 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  const unknown = argv.find((a) => a !== '--check');
-  if (unknown) throw unknownArgument(unknown);
+  const cl = parseCommandLine(argv, { check: { type: 'boolean' } }, help);
+  if (!cl) return 0;
   const { files, stages, warnings } = await derive();
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const outdated = stale(files);
   const shown = (f: { file: string }) => relative(projectRoot, f.file);
-  if (argv.includes('--check')) {
+  if (cl.values.check) {
     if (outdated.length === 0) {
       process.stdout.write(`sync: up to date (${stages.length} stages)\n`);
       return 0;
