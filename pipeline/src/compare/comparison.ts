@@ -9,9 +9,9 @@
 import { z } from 'zod';
 import type { Manifest } from '../core/artifact.ts';
 import { int, percent, sci } from '../core/format.ts';
-import type { Metric, MetricFormat } from '../core/metrics.ts';
+import { type Metric, type MetricFormat, metricFormats } from '../core/metrics.ts';
 
-const formatSchema = z.enum(['sci', 'percent', 'int', 'fixed']);
+const formatSchema = z.enum(metricFormats);
 
 export const metricDiffSchema = z.strictObject({
   name: z.string(),

@@ -23,6 +23,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { profiles } from './config.ts';
 import { InputError } from './errors.ts';
 import { canonicalJson, sha256 } from './hash.ts';
 
@@ -34,7 +35,7 @@ export const manifestSchema = z.strictObject({
   codeHash: z.string(),
   /** Identity of the data files read, by dataset name (content hashes). */
   data: z.record(z.string(), z.string()),
-  profile: z.enum(['full', 'quick']),
+  profile: z.enum(profiles),
   backend: z.strictObject({ name: z.string(), detail: z.string() }),
   seeds: z.array(z.number()),
   git: z.strictObject({ commit: z.string(), dirty: z.boolean() }).nullable(),

@@ -24,7 +24,9 @@
  */
 import { median } from './stats.ts';
 
-export type MetricFormat = 'sci' | 'percent' | 'int' | 'fixed';
+/** How a metric's value is written (compare/comparison.ts formatValue). */
+export const metricFormats = ['sci', 'percent', 'int', 'fixed'] as const;
+export type MetricFormat = (typeof metricFormats)[number];
 
 export interface Metric {
   name: string;

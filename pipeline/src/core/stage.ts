@@ -25,7 +25,16 @@ export interface StageSpec<C extends z.ZodType = z.ZodType, D extends z.ZodType 
   datasets: readonly string[];
   configSchema: C;
   dataSchema: D;
+  /**
+   * The seeds the stage's runs use, as its manifest records them; by default
+   * the config's `seeds`. A stage that derives them (minimal-ratio, from
+   * baseSeed) says how.
+   */
+  seeds?: (config: z.output<C>) => number[];
 }
+
+/** A stage's name: its folder, config file and turbo task. Lower-case words of letters and digits joined by single dashes. */
+export const STAGE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 /** What a backend is called and how it runs, as every manifest records it. */
 export interface BackendInfo {

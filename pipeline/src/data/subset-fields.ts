@@ -17,9 +17,6 @@ export const subsetFields = {
   dataSeed: z.int().nonnegative().default(0),
 };
 
-/** An MLP on MNIST: 784 pixels in, 10 classes out. */
-export const mnistMlp = (hidden: readonly number[]) => ({ inputs: 28 * 28, hidden: [...hidden], outputs: 10, activation: 'relu' as const });
-
 export interface SubsetConfig {
   dataSeed: number;
   trainingSamples: number;

@@ -14,7 +14,7 @@ import { stageCodeHash } from '../core/hash.ts';
 import { acquireLock, lockFile } from '../core/lock.ts';
 import { artifactPath, artifactsRoot, projectRoot, stageFile, stagesRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
-import type { StageContext, StageModule } from '../core/stage.ts';
+import { STAGE_NAME, type StageContext, type StageModule } from '../core/stage.ts';
 import { selectBackend } from './backend.ts';
 import { runJobs as runInPool, workerCount } from './pool.ts';
 import { remoteCacheNote } from './remote-cache.ts';
@@ -32,7 +32,7 @@ export function stageNames(): string[] {
  * folders rather than a list, so no registry is in any stage's cache key.
  */
 export async function loadStage(name: string): Promise<StageModule> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !existsSync(stageFile(name, 'run'))) {
+  if (!STAGE_NAME.test(name) || !existsSync(stageFile(name, 'run'))) {
     throw new UsageError(`unknown stage "${name}"; expected one of ${stageNames().join(', ')}`);
   }
   return (await import(`../stages/${name}/run.ts`)) as StageModule;
@@ -156,7 +156,7 @@ async function train(
     data: datasets,
     profile,
     backend: { name: backend.name, detail: backend.detail },
-    seeds: Array.isArray((config as { seeds?: unknown }).seeds) ? (config as { seeds: number[] }).seeds : [],
+    seeds: spec.seeds ? spec.seeds(config as never) : Array.isArray((config as { seeds?: unknown }).seeds) ? (config as { seeds: number[] }).seeds : [],
     git: gitState(),
     createdAt: new Date().toISOString(),
     wallTimeSeconds: Math.round(seconds * 1000) / 1000,

@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { InputError } from '../core/errors.ts';
 import { pipelineRoot, projectRoot, stagesRoot } from '../core/paths.ts';
-import { derive, STAGE_NAME, stale } from './sync.ts';
+import { STAGE_NAME } from '../core/stage.ts';
+import { derive, stale } from './sync.ts';
 
 export interface NewStageOptions {
   name: string;

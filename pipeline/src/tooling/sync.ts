@@ -16,10 +16,8 @@ import { parse } from 'yaml';
 import { InputError } from '../core/errors.ts';
 import { stageCode } from '../core/hash.ts';
 import { pipelineRoot, projectRoot, sourceRoot, stageFile, stagesRoot } from '../core/paths.ts';
-import type { StageSpec } from '../core/stage.ts';
+import { STAGE_NAME, type StageSpec } from '../core/stage.ts';
 import { type DatasetName, datasetEnv, datasetNames } from '../data/datasets.ts';
-
-export const STAGE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 export interface DerivedFile {
   /** Absolute path. */

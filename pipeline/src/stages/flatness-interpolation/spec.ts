@@ -15,8 +15,9 @@ import {
   stopAtTrainingAccuracySchema,
 } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
-import { checkMlpSize, denseLayerSchema } from '../../nn/mlp-shape.ts';
+import { subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
+import { mnistMlp, mnistMlpSetupFields } from '../../train/mnist-mlp-setup.ts';
 
 /** The issue asks for at least this many values of α. */
 export const MIN_ALPHAS = 31;
@@ -77,16 +78,10 @@ export type InterpolationPoint = z.infer<typeof pointSchema>;
 
 export const dataSchema = z.strictObject({
   setup: z.strictObject({
-    dataset: datasetSchema,
-    layers: z.array(denseLayerSchema),
-    parameters: z.int(),
-    optimizer: z.string(),
-    loss: z.string(),
-    epochs: z.int(),
+    ...mnistMlpSetupFields,
     stopAtTrainingAccuracy: z.number().nullable(),
     sharedInit: z.boolean(),
     models: listOf(modelSchema, limits.models),
-    seeds: z.array(z.int()),
   }),
   trained: z.array(trainedSchema),
   /** One curve per seed; absent for a seed where a model diverged. */

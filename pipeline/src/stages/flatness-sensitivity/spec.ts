@@ -14,8 +14,9 @@ import {
   stopAtTrainingAccuracySchema,
 } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
-import { checkMlpSize, denseLayerSchema } from '../../nn/mlp-shape.ts';
+import { subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
+import { mnistMlp, mnistMlpSetupFields } from '../../train/mnist-mlp-setup.ts';
 
 export const configSchema = z
   .strictObject({
@@ -85,15 +86,9 @@ export type SensitivityRun = z.infer<typeof runSchema>;
 
 export const dataSchema = z.strictObject({
   setup: z.strictObject({
-    dataset: datasetSchema,
-    layers: z.array(denseLayerSchema),
-    parameters: z.int(),
-    optimizer: z.string(),
-    loss: z.string(),
+    ...mnistMlpSetupFields,
     learningRate: z.number(),
-    epochs: z.int(),
     stopAtTrainingAccuracy: z.number().nullable(),
-    seeds: z.array(z.int()),
     sensitivitySamples: z.int(),
     sharpness: z.strictObject({ samples: z.int(), iterations: z.int(), tolerance: z.number(), method: z.string() }),
   }),

@@ -18,7 +18,7 @@ import { initMlp } from '../../nn/mlp.ts';
 import { layerSizes, type MlpSpec, parameterCount } from '../../nn/mlp-shape.ts';
 import { flatValues } from '../../nn/params.ts';
 import { ensembleProgress, trainRegressionEnsemble } from '../../train/ensemble.ts';
-import type { MinimalRatioConfig, MinimalRatioData, MinimalRatioRun } from './spec.ts';
+import { type MinimalRatioConfig, type MinimalRatioData, type MinimalRatioRun, runSeeds } from './spec.ts';
 
 export { spec } from './spec.ts';
 
@@ -161,9 +161,9 @@ function summary(runs: MinimalRatioRun[]): string {
 }
 
 export async function run(config: MinimalRatioConfig, ctx: StageContext): Promise<MinimalRatioData> {
-  const members: Member[] = Array.from({ length: config.runs }, (_, i) => ({
+  const members: Member[] = runSeeds(config).map((seed, i) => ({
     run: i + 1,
-    seed: deriveSeed(config.baseSeed, 'run', i + 1),
+    seed,
   }));
   const jobs: Job[] = [];
   for (let i = 0; i < members.length; i += runsPerEnsemble) jobs.push({ members: members.slice(i, i + runsPerEnsemble) });

@@ -1,6 +1,7 @@
 /** 1-2 Optimization, "What happens when the gradient is almost zero": config and artifact schemas. */
 import { z } from 'zod';
 import { nonFiniteSchema } from '../../core/divergence.ts';
+import { deriveSeed } from '../../core/random.ts';
 import { count, epochsSchema, hiddenSchema, limits } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
 import { targetIds } from '../../data/targets.ts';
@@ -40,6 +41,10 @@ export const configSchema = z
     }
   });
 export type MinimalRatioConfig = z.output<typeof configSchema>;
+
+/** Each run's seed, derived from baseSeed: run i (1-based) uses deriveSeed(baseSeed, 'run', i). */
+export const runSeeds = (config: Pick<MinimalRatioConfig, 'baseSeed' | 'runs'>): number[] =>
+  Array.from({ length: config.runs }, (_, i) => deriveSeed(config.baseSeed, 'run', i + 1));
 
 const runSchema = z.strictObject({
   run: z.int(),
@@ -99,4 +104,5 @@ export const spec = {
   datasets: [],
   configSchema,
   dataSchema,
+  seeds: runSeeds,
 } satisfies StageSpec<typeof configSchema, typeof dataSchema>;

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
 import { checkBatchSize, checkUniqueSeeds, count, epochsSchema, limits, listOf, metricsSchema, seedsSchema } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
+import { datasetSchema, subsetFields } from '../../data/subset-fields.ts';
 import { checkMlpSize } from '../../nn/mlp-shape.ts';
+import { mnistMlp } from '../../train/mnist-mlp-setup.ts';
 
 export const configSchema = z
   .strictObject({

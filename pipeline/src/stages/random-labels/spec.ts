@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { divergenceSchema } from '../../core/divergence.ts';
 import { checkBatchSize, checkUniqueSeeds, epochsSchema, hiddenSchema, metricsSchema, seedsSchema } from '../../core/schemas.ts';
 import type { StageSpec } from '../../core/stage.ts';
-import { datasetSchema, mnistMlp, subsetFields } from '../../data/subset-fields.ts';
-import { checkMlpSize, denseLayerSchema } from '../../nn/mlp-shape.ts';
+import { subsetFields } from '../../data/subset-fields.ts';
+import { checkMlpSize } from '../../nn/mlp-shape.ts';
+import { mnistMlp, mnistMlpSetupFields } from '../../train/mnist-mlp-setup.ts';
 
 export const configSchema = z
   .strictObject({
@@ -48,15 +49,9 @@ export type RandomLabelsRun = z.infer<typeof runSchema>;
 
 export const dataSchema = z.strictObject({
   setup: z.strictObject({
-    dataset: datasetSchema,
-    layers: z.array(denseLayerSchema),
-    parameters: z.int(),
-    optimizer: z.string(),
-    loss: z.string(),
+    ...mnistMlpSetupFields,
     learningRate: z.number(),
     batchSize: z.int(),
-    epochs: z.int(),
-    seeds: z.array(z.int()),
     labelSeed: z.int(),
     /** Fraction of shuffled training labels that still equal the true label (≈ 1/10 by chance). */
     unchangedLabels: z.number(),
