@@ -205,7 +205,8 @@ export async function fetchDataset(source: DatasetSource, options: FetchOptions)
     if (present) {
       const verified = verifyInstalled(source, present);
       if (verified) {
-        options.log(`${name}: present in ${present} (verified: ${verified === 'archive' ? 'the official files' : 'the official content'}); nothing downloaded`);
+        const kept = options.from ? `nothing installed from ${options.from} (--force installs it anyway)` : 'nothing downloaded';
+        options.log(`${name}: present in ${present} (verified: ${verified === 'archive' ? 'the official files' : 'the official content'}); ${kept}`);
         return { dataset: name, dir: present, outcome: 'present', verified };
       }
       if (present !== dest) {
