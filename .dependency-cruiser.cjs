@@ -4,6 +4,8 @@
  * Layers, lowest first: core → native → runtime | data → nn → train | analysis →
  * stages → compare | bench | tooling → bin. Imports point down only; type-only
  * imports count too.
+ * The site: lib (drawing, checks, reading artifacts) → stages (one pure view
+ * per stage, and the registry that joins views to data) → components → pages.
  */
 const src = '^pipeline/src';
 // The modules the site may import: the pipeline package's exports, read from pipeline/package.json (one list).
@@ -59,6 +61,21 @@ module.exports = {
         path: `${src}/`,
         pathNot: exported,
       },
+    },
+    {
+      name: 'site-lib-below-stages',
+      comment: "site/src/lib is the library the stages' views use: it imports no stage (a stage's figures, facts and checks live in its own module)",
+      severity: 'error',
+      from: { path: '^site/src/lib/' },
+      to: { path: '^site/src/stages/' },
+    },
+    {
+      name: 'site-views-pure',
+      comment:
+        "a stage's view is a function of the data it is given: it reads no artifact (lib/data/artifacts.ts, compare.ts, live.ts); the registry (stages/index.ts) joins views to data",
+      severity: 'error',
+      from: { path: '^site/src/stages/', pathNot: '^site/src/stages/index\\.ts$' },
+      to: { path: '^site/src/lib/data/(artifacts|compare|live|published)\\.ts$' },
     },
     {
       name: 'no-circular',

@@ -1,5 +1,6 @@
 // The report site: MDX pages from content/report, figures drawn at build time.
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { unified } from '@astrojs/markdown-remark';
 import mdx from '@astrojs/mdx';
 import { defineConfig } from 'astro/config';
@@ -7,6 +8,7 @@ import rehypeKatex from 'rehype-katex';
 import remarkMath from 'remark-math';
 import { claimsLog } from './src/lib/claims/claims-log.ts';
 import { liveData } from './src/lib/data/live.ts';
+import { remarkSource } from './src/lib/pages/mdx-source.ts';
 
 // scripts/build.ts builds into a directory beside the output and names the output in HW1_SITE_OUT (absolute).
 const outDir = process.env.HW1_SITE_OUT ?? './dist';
@@ -14,7 +16,10 @@ const outDir = process.env.HW1_SITE_OUT ?? './dist';
 export default defineConfig({
   // Formulas in the prose ($…$, $$…$$) typeset by KaTeX at build time (remark-math, rehype-katex run on the unified
   // processor); KaTeX's CSS and fonts are bundled from the katex package, no CDN.
-  markdown: { processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [rehypeKatex] }) },
+  // remarkSource: each element of a page that names a stage or a check carries its file and line, for the build's errors.
+  markdown: {
+    processor: unified({ remarkPlugins: [remarkMath, remarkSource(fileURLToPath(new URL('..', import.meta.url)))], rehypePlugins: [rehypeKatex] }),
+  },
   // liveData: `astro dev` reloads the page when a config, an artifact or the pipeline's code changes (nothing in a build).
   integrations: [mdx(), claimsLog(), liveData()],
   outDir,

@@ -46,16 +46,20 @@ describe('layers', () => {
     expect(cruise(root).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
   });
 
-  it('catches one that does (core importing a model, one stage importing another, the site reaching past the exports)', async () => {
+  it('catches one that does (core importing a model, one stage importing another, the site reaching past the exports, the site library importing a stage, a view reading artifacts)', async () => {
     const dir = await projectCopy();
     const add = (file: string, line: string) => writeFileSync(join(dir, file), `${line}\n${readFileSync(join(dir, file), 'utf8')}`);
     add('pipeline/src/core/random.ts', "import '../nn/mlp.ts';");
     add('pipeline/src/stages/minimal-ratio/run.ts', "import '../simulate-function/run.ts';");
     add('site/src/lib/figures/figure.ts', "import '../../../../pipeline/src/core/hash.ts';");
+    add('site/src/lib/figures/bands.ts', "import '../../stages/random-labels.ts';");
+    add('site/src/stages/minimal-ratio.ts', "import '../lib/data/artifacts.ts';");
     const rules = cruise(dir).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(rules).toContain('layer-core: pipeline/src/core/random.ts → pipeline/src/nn/mlp.ts');
     expect(rules).toContain('stage-to-other-stage: pipeline/src/stages/minimal-ratio/run.ts → pipeline/src/stages/simulate-function/run.ts');
     expect(rules).toContain('site-through-exports: site/src/lib/figures/figure.ts → pipeline/src/core/hash.ts');
+    expect(rules).toContain('site-lib-below-stages: site/src/lib/figures/bands.ts → site/src/stages/random-labels.ts');
+    expect(rules).toContain('site-views-pure: site/src/stages/minimal-ratio.ts → site/src/lib/data/artifacts.ts');
   });
 });
 

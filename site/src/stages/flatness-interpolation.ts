@@ -1,20 +1,16 @@
-/** The "flatness vs. generalization, part 1" artifact as the report shows it: Figure L and the facts its prose quotes. */
-import { int } from '@hw1/pipeline/format';
+/** The "flatness vs. generalization, part 1" artifact as the report shows it: Figure L, the facts its prose quotes, and its checks. */
+import { int, percent } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
-import { factsOf } from '../lib/data/facts.ts';
+import { claim, verdict } from '../lib/claims/check.ts';
+import { perData } from '../lib/data/facts.ts';
+import { headOf, type Side } from '../lib/data/sides.ts';
 import { accuracyAxis, type BandRow, bandPanel, bandRows, lossAxis, stack, trainTest, trainTestColors } from '../lib/figures/bands.ts';
 import { divergenceNotes, type FigureParts, lossIn, trainedFor } from '../lib/figures/figure.ts';
 import { Plot } from '../lib/figures/plot.ts';
+import { defineView } from './view.ts';
 
 type Data = StageData<'flatness-interpolation'>;
-
-export const data = (): Data => dataOf('flatness-interpolation');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<Data>[] => sidesOf('flatness-interpolation');
 
 export function interpolationRows(d: Data, metric: 'loss' | 'accuracy'): BandRow[] {
   const pick = (m: { loss: number; accuracy: number }) => (metric === 'loss' ? m.loss : 100 * m.accuracy);
@@ -27,7 +23,7 @@ export function interpolationRows(d: Data, metric: 'loss' | 'accuracy'): BandRow
   );
 }
 
-export const facts = factsOf('flatness-interpolation', (d) => {
+export const facts = perData((d: Data) => {
   const at = (alpha: number) => {
     const pts = d.curves.map((c) => c.points.find((p) => p.alpha === alpha)!);
     return {
@@ -63,8 +59,7 @@ export const facts = factsOf('flatness-interpolation', (d) => {
   };
 });
 
-function figureL(): FigureParts {
-  const all = sides();
+function figureL(all: readonly Side<Data>[]): FigureParts {
   const d = headOf(all);
   const s = d.setup;
   const alphas = d.curves[0]?.points.map((p) => p.alpha) ?? [0, 1];
@@ -86,10 +81,7 @@ function figureL(): FigureParts {
       all.map((side) => ({ side, rows: interpolationRows(side.data, metric) })),
       { x, y: metric === 'loss' ? lossAxis('') : accuracyAxis(''), series: trainTest, colors: trainTestColors, position, under: under(position === 'top') },
     );
-  const notes = [
-    ...divergenceNotes(d.trained.map((t) => ({ what: `${t.model}, seed ${t.seed}`, where: lossIn(t.diverged) }))),
-    ...baseNotes('flatness-interpolation'),
-  ];
+  const notes = divergenceNotes(d.trained.map((t) => ({ what: `${t.model}, seed ${t.seed}`, where: lossIn(t.diverged) })));
   if (d.curves.length === 0) notes.push('No seed has both models trained: there is no interpolation to draw.');
   const stop = trainedFor(s);
   return {
@@ -103,4 +95,26 @@ function figureL(): FigureParts {
   };
 }
 
-export const figures = { L: figureL };
+export default defineView('flatness-interpolation', {
+  facts,
+  figures: { L: figureL },
+  checks: {
+    /** The two interpolated models fit the training set equally well: training accuracy at α = 0 and α = 1 within 3 points. */
+    'interpolation-equal-fit': claim((d: Data) => {
+      const f = facts(d);
+      const gap = Math.abs(f.first.trainAccuracy - f.second.trainAccuracy);
+      return verdict(
+        gap <= 0.03,
+        `training accuracy ${percent(f.first.trainAccuracy)} (${f.first.name}) and ${percent(f.second.trainAccuracy)} (${f.second.name}), ${(100 * gap).toFixed(1)} points apart (at most 3 allowed)`,
+      );
+    }),
+    /** Beyond each end of the segment, at the same distance, the training loss is higher than at that end. */
+    'interpolation-climbs-past-ends': claim((d: Data) => {
+      const f = facts(d);
+      return verdict(
+        f.outside.first > f.first.trainLoss && f.outside.second > f.second.trainLoss,
+        `training loss ${f.first.trainLoss.toPrecision(3)} at α = 0 and ${f.outside.first.toPrecision(3)} at α = ${-f.outside.distance}; ${f.second.trainLoss.toPrecision(3)} at α = 1 and ${f.outside.second.toPrecision(3)} at α = ${1 + f.outside.distance}`,
+      );
+    }),
+  },
+});

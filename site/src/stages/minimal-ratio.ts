@@ -1,29 +1,23 @@
-/** The "minimal ratio" artifact as the report shows it: Figure H and the facts its setup and prose quote. */
+/** The "minimal ratio" artifact as the report shows it: Figure H, the facts its setup and prose quote, and its checks. */
 import { logTick, sci } from '@hw1/pipeline/format';
 import { spearman } from '@hw1/pipeline/rank-stats';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { baseNotes, type Side, sidesOf } from '../lib/data/compare.ts';
-import { factsOf } from '../lib/data/facts.ts';
+import { claim, correlationOutcome, finding, found, rhoText, verdict } from '../lib/claims/check.ts';
+import { perData } from '../lib/data/facts.ts';
+import { headOf, type Side } from '../lib/data/sides.ts';
 import { divergenceNotes, type FigureParts } from '../lib/figures/figure.ts';
 import { Plot, palette, renderPlot, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
+import { defineView } from './view.ts';
 
 type MinimalRatioData = StageData<'minimal-ratio'>;
 type MinimalRatioRun = MinimalRatioData['runs'][number];
 
-export const data = (): MinimalRatioData => dataOf('minimal-ratio');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<MinimalRatioData>[] => sidesOf('minimal-ratio');
-
 /** Runs with a result (not diverged). */
-export function finishedRuns(): MinimalRatioRun[] {
-  return data().runs.filter((r) => r.diverged === null);
-}
+export const finishedRuns = (d: MinimalRatioData): MinimalRatioRun[] => d.runs.filter((r) => r.diverged === null);
 
 /** What the page quotes about the runs. */
-export const facts = factsOf('minimal-ratio', (d) => {
+export const facts = perData((d: MinimalRatioData) => {
   const runs = d.runs.filter((r) => r.diverged === null);
   const ratios = runs.map((r) => r.minimalRatio!);
   return {
@@ -62,9 +56,8 @@ export const stopLabels: Record<MinimalRatioRun['stop'], string> = {
 };
 
 /** Figure H: minimal ratio (x) vs. loss (y, log) at the near-critical point, one point per run, colored by how phase 2 stopped. Compare mode: base hollow and faded. */
-function ratioFigure(): FigureParts {
-  const d = data();
-  const all = sides();
+function ratioFigure(all: readonly Side<MinimalRatioData>[]): FigureParts {
+  const d = headOf(all);
   const finishedIn = (dd: MinimalRatioData) => dd.runs.filter((r) => r.diverged === null);
   const stops = (['threshold', 'step-limit', 'stalled'] as const).filter((s) => all.some((x) => finishedIn(x.data).some((r) => r.stop === s)));
   const rowsOf = (dd: MinimalRatioData) =>
@@ -108,8 +101,41 @@ function ratioFigure(): FigureParts {
     id: 'figure-h',
     svg: sidesLegend(all, 'dot') + svg,
     caption: `Minimal ratio vs. training loss at the point phase 2 reached, one point per run (${rows.length} of ${d.runs.length} runs). The ${s.parameters}-parameter MLP ${s.layers.join('→')} (${s.activation}) fits ${s.targetLabel}; an eigenvalue counts as positive above ${sci(s.eigenvalueTolerance)}. Color: whether ‖∇L‖ fell below ${sci(s.phase2.gradientThreshold)} within ${s.phase2.maxSteps} steps.`,
-    notes: [...divergenceNotes(diverged), ...baseNotes('minimal-ratio')],
+    notes: divergenceNotes(diverged),
   };
 }
 
-export const figures = { ratio: ratioFigure };
+export default defineView('minimal-ratio', {
+  facts,
+  figures: { ratio: ratioFigure },
+  checks: {
+    /** Every run's minimal ratio is the fraction of its Hessian's eigenvalues above the tolerance (the homework's definition). */
+    'minimal-ratio-definition': claim((d: MinimalRatioData) => {
+      const tol = d.setup.eigenvalueTolerance;
+      const runs = finishedRuns(d);
+      const wrong = runs.filter((r) => Math.abs(r.eigenvalues!.filter((e) => e > tol).length / r.eigenvalues!.length - r.minimalRatio!) > 1e-12);
+      return verdict(
+        runs.length > 0 && wrong.length === 0,
+        `${runs.length - wrong.length} of ${runs.length} runs: minimal ratio = (eigenvalues > ${tol}) / ${runs[0]?.eigenvalues?.length ?? 0}`,
+      );
+    }),
+    /** What the near-zero-gradient points are: mostly saddles (an eigenvalue below −tolerance in more than half), mostly minima, or neither. */
+    'critical-point-kind': finding(['mostly-saddles', 'mostly-minima', 'even'], (d: MinimalRatioData) => {
+      const f = facts(d);
+      const minima = f.finished - f.saddles;
+      return found(
+        f.saddles > f.finished / 2 ? 'mostly-saddles' : minima > f.finished / 2 ? 'mostly-minima' : 'even',
+        `${f.saddles} of ${f.finished} points have an eigenvalue below −${d.setup.eigenvalueTolerance}; ${minima} have none`,
+      );
+    }),
+    /** Figure H's trend: the rank correlation of minimal ratio and loss over the points. */
+    'ratio-vs-loss': finding(['higher-ratio-lower-loss', 'higher-ratio-higher-loss', 'no-relation'], (d: MinimalRatioData) => {
+      const f = facts(d);
+      const rho = f.ratioLossCorrelation;
+      return found(
+        correlationOutcome(rho, f.finished, 'higher-ratio-lower-loss', 'higher-ratio-higher-loss', 'no-relation'),
+        rhoText(rho, f.finished, 'points'),
+      );
+    }),
+  },
+});

@@ -4,12 +4,12 @@
  * surface. Render functions take the data, so they can be tested without a
  * site build, and draw diverged runs never: those become notices.
  */
-import { logTick, percent } from '@hw1/pipeline/format';
+import { logTick, percent, sci } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { asSides, baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
-import { factsOf } from '../lib/data/facts.ts';
+import { claim, fallFactor, finding, found, unchecked, verdict } from '../lib/claims/check.ts';
+import { perData } from '../lib/data/facts.ts';
+import { asSides, headOf, type Side } from '../lib/data/sides.ts';
 import { type FigureParts, divergenceNotes as notesOnRuns } from '../lib/figures/figure.ts';
 import {
   bucketMeans,
@@ -24,13 +24,9 @@ import {
   sideMarks,
   sidesLegend,
 } from '../lib/figures/plot.ts';
+import { defineView } from './view.ts';
 
 type OptimizationProcessData = StageData<'optimization-process'>;
-
-export const data = (): OptimizationProcessData => dataOf('optimization-process');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<OptimizationProcessData>[] => sidesOf('optimization-process');
 
 /** The data of a figure: one artifact's, or the sides of a compare build. */
 type Input = OptimizationProcessData | readonly Side<OptimizationProcessData>[];
@@ -300,14 +296,54 @@ export function surfaceFacts(d: OptimizationProcessData) {
   };
 }
 
-export const facts = factsOf('optimization-process', (d) => ({ surface: surfaceFacts(d) }));
+export const facts = perData((d: OptimizationProcessData) => ({ surface: surfaceFacts(d) }));
 
-/** The figures as pages ask for them, with a note when compare mode has no base. */
-const withBase = (parts: FigureParts): FigureParts => ({ ...parts, notes: [...parts.notes, ...baseNotes('optimization-process')] });
-
-export const figures = {
-  'trajectory-layer': () => withBase(trajectoryFigure(sides(), 'layer')),
-  'trajectory-model': () => withBase(trajectoryFigure(sides(), 'model')),
-  'gradient-norm': () => withBase(gradientNormFigure(sides())),
-  surface: () => withBase(surfaceFigure(sides())),
-};
+export default defineView('optimization-process', {
+  facts,
+  figures: {
+    'trajectory-layer': (all) => trajectoryFigure(all, 'layer'),
+    'trajectory-model': (all) => trajectoryFigure(all, 'model'),
+    'gradient-norm': (all) => gradientNormFigure(all),
+    surface: (all) => surfaceFigure(all),
+  },
+  checks: {
+    /** Two principal components leave part of the snapshots' variance out, for the layer and for the whole model. */
+    'pca-partial-variance': claim((d: OptimizationProcessData) => {
+      const kept = (['layer', 'model'] as const).map((s) => ({ s, v: d.pca[s] ? d.pca[s]![0] + d.pca[s]![1] : NaN }));
+      if (kept.some((k) => Number.isNaN(k.v))) return unchecked('every run diverged: no PCA');
+      return verdict(
+        kept.every((k) => k.v < 0.999),
+        kept.map((k) => `${k.s}: PC1 + PC2 explain ${percent(k.v)}`).join('; '),
+      );
+    }),
+    /** Over a run, the loss falls by a larger factor than the gradient norm (first tenth of the steps vs. the last, median over runs). */
+    'loss-falls-faster-than-gradient-norm': claim((d: OptimizationProcessData) => {
+      const runs = d.runs.filter((r) => !r.diverged && r.iterations.loss.length >= 10);
+      if (runs.length === 0) return unchecked('no finished run');
+      const loss = median(runs.map((r) => fallFactor(r.iterations.loss)));
+      const norm = median(runs.map((r) => fallFactor(r.iterations.gradientNorm)));
+      return verdict(
+        loss > norm,
+        `from the first tenth of the steps to the last (median over ${runs.length} runs), the loss falls ${loss.toFixed(1)}-fold, the gradient norm ${norm.toFixed(1)}-fold`,
+      );
+    }),
+    /** Whether the lowest loss on the error surface's grid lies at the trained solution (within two grid steps of the plane's origin). */
+    'surface-lowest-at-solution': claim((d: OptimizationProcessData) => {
+      const f = facts(d).surface;
+      if (!f.computed) return unchecked('every run diverged: no surface');
+      return verdict(
+        f.lowestStepsAway <= 2,
+        `lowest loss on the grid ${sci(f.lowest)}, ${f.lowestStepsAway} grid step${f.lowestStepsAway === 1 ? '' : 's'} from the trained solution (loss ${sci(f.atSolution)} there)`,
+      );
+    }),
+    /** The shape of the error surface around the solution: a valley along one direction (the loss rises at least twice as much along the other) or a round bowl. */
+    'surface-shape': finding(['valley-along-1', 'valley-along-2', 'round'], (d: OptimizationProcessData) => {
+      const f = facts(d).surface;
+      if (!f.computed) return unchecked('every run diverged: no surface');
+      return found(
+        f.steepness >= 2 ? 'valley-along-1' : f.steepness <= 0.5 ? 'valley-along-2' : 'round',
+        `at distance ${f.distance.toPrecision(2)} from the solution the loss rises by ${sci(f.rise1)} along direction 1 and ${sci(f.rise2)} along direction 2 (ratio ${f.steepness.toPrecision(3)}; 2 or more either way counts as a valley)`,
+      );
+    }),
+  },
+});

@@ -1,20 +1,16 @@
-/** The "number of parameters vs. generalization" artifact as the report shows it: Figures J and K and the facts its table and prose quote. */
-import { int, logTick } from '@hw1/pipeline/format';
+/** The "number of parameters vs. generalization" artifact as the report shows it: Figures J and K, the facts its table and prose quote, and its checks. */
+import { int, logTick, sci } from '@hw1/pipeline/format';
 import { separation } from '@hw1/pipeline/rank-stats';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
-import { factsOf, trendWord } from '../lib/data/facts.ts';
+import { finding, found, rangeText } from '../lib/claims/check.ts';
+import { perData, trendWord } from '../lib/data/facts.ts';
+import { headOf, type Side } from '../lib/data/sides.ts';
 import { accuracyAxis, type BandRow, bandPanel, bandRows, lossAxis, stack, trainTest, trainTestColors } from '../lib/figures/bands.ts';
 import { divergenceNotes, type FigureParts, lossIn } from '../lib/figures/figure.ts';
+import { defineView } from './view.ts';
 
 type Data = StageData<'parameters-vs-generalization'>;
-
-export const data = (): Data => dataOf('parameters-vs-generalization');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<Data>[] => sidesOf('parameters-vs-generalization');
 
 export function parametersRows(d: Data, metric: 'loss' | 'accuracy'): BandRow[] {
   const pick = (m: { loss: number; accuracy: number }) => (metric === 'loss' ? m.loss : 100 * m.accuracy);
@@ -29,7 +25,7 @@ export function parametersRows(d: Data, metric: 'loss' | 'accuracy'): BandRow[] 
   );
 }
 
-export const facts = factsOf('parameters-vs-generalization', (d) => {
+export const facts = perData((d: Data) => {
   const rows = d.models.map((m) => {
     const ok = m.runs.filter((r) => !r.diverged);
     return {
@@ -65,8 +61,7 @@ export const facts = factsOf('parameters-vs-generalization', (d) => {
   };
 });
 
-function figureJK(metric: 'loss' | 'accuracy'): FigureParts {
-  const all = sides();
+function figureJK(all: readonly Side<Data>[], metric: 'loss' | 'accuracy'): FigureParts {
   const d = headOf(all);
   const s = d.setup;
   const counts = [...new Set(all.flatMap((side) => side.data.models.map((m) => m.parameters)))].sort((a, b) => a - b);
@@ -95,11 +90,22 @@ function figureJK(metric: 'loss' | 'accuracy'): FigureParts {
       `${d.models.length} MLPs 784 → w → 10 (${s.layers} hidden layer${s.layers > 1 ? 's' : ''} of width w = ${widths.join(', ')}), ` +
       `each trained for ${s.epochs} epochs on the same ${int(s.dataset.trainingSamples)} training images and measured on them and on ${int(s.dataset.testSamples)} test images. ` +
       `Line: median over ${s.seeds.length} seeds; band: min to max.`,
-    notes: [
-      ...divergenceNotes(d.models.flatMap((m) => m.runs.map((r) => ({ what: `width ${m.width}, seed ${r.seed}`, where: lossIn(r.diverged) })))),
-      ...baseNotes('parameters-vs-generalization'),
-    ],
+    notes: divergenceNotes(d.models.flatMap((m) => m.runs.map((r) => ({ what: `width ${m.width}, seed ${r.seed}`, where: lossIn(r.diverged) })))),
   };
 }
 
-export const figures = { J: () => figureJK('loss'), K: () => figureJK('accuracy') };
+export default defineView('parameters-vs-generalization', {
+  facts,
+  figures: { J: (all) => figureJK(all, 'loss'), K: (all) => figureJK(all, 'accuracy') },
+  checks: {
+    /** Whether width helps the test loss: lowest at the widest model, levelling off (the widest model's seeds overlap the best's), or rising again beyond the seeds. */
+    'width-test-loss': finding(['lowest-at-widest', 'levels-off', 'rises-again'], (d: Data) => {
+      const f = facts(d);
+      const widest = f.testLosses.at(-1)!;
+      return found(
+        f.lowestTestLoss === f.largest ? 'lowest-at-widest' : separation(widest, f.bestTestLosses) === 'higher' ? 'rises-again' : 'levels-off',
+        `median test loss lowest at width ${f.lowestTestLoss.width} (${rangeText(f.bestTestLosses, sci)} over seeds); widest (${f.largest.width}): ${rangeText(widest, sci)}; narrowest width whose seeds overlap the best's: ${f.plateau.width}`,
+      );
+    }),
+  },
+});

@@ -1,20 +1,16 @@
-/** The "can a network fit random labels?" artifact as the report shows it: Figure I and the facts its prose quotes. */
-import { int } from '@hw1/pipeline/format';
+/** The "can a network fit random labels?" artifact as the report shows it: Figure I, the facts its prose quotes, and its checks. */
+import { int, percent } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { baseNotes, headOf, type Side, sidesOf } from '../lib/data/compare.ts';
-import { factsOf } from '../lib/data/facts.ts';
+import { claim, finding, found, unchecked, verdict } from '../lib/claims/check.ts';
+import { perData } from '../lib/data/facts.ts';
+import { headOf, type Side } from '../lib/data/sides.ts';
 import { accuracyAxis, type BandRow, bandPanel, bandRows, lossAxis, stack } from '../lib/figures/bands.ts';
 import { divergenceNotes, type FigureParts, lossIn } from '../lib/figures/figure.ts';
 import { type Plot, palette } from '../lib/figures/plot.ts';
+import { defineView } from './view.ts';
 
 type Data = StageData<'random-labels'>;
-
-export const data = (): Data => dataOf('random-labels');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<Data>[] => sidesOf('random-labels');
 
 export const labelSeries = (kind: 'random' | 'true', split: 'training' | 'test') => `${kind} labels · ${split}`;
 export const randomLabelsSeries = [
@@ -39,7 +35,7 @@ export function randomLabelsRows(d: Data, metric: 'loss' | 'accuracy'): BandRow[
   });
 }
 
-export const facts = factsOf('random-labels', (d) => {
+export const facts = perData((d: Data) => {
   const finals = (kind: 'random' | 'true') => d.runs.filter((r) => r.labels === kind && !r.diverged).map((r) => r.epochs.at(-1)!);
   const random = finals('random');
   const real = finals('true');
@@ -69,8 +65,7 @@ export const facts = factsOf('random-labels', (d) => {
   };
 });
 
-function figureI(): FigureParts {
-  const all = sides();
+function figureI(all: readonly Side<Data>[]): FigureParts {
   const d = headOf(all);
   const s = d.setup;
   const epochs = Math.max(...all.map((x) => x.data.setup.epochs));
@@ -91,8 +86,50 @@ function figureI(): FigureParts {
       `and on ${int(s.dataset.testSamples)} test images with their true labels. The training labels were shuffled by a seeded permutation (${(100 * s.unchangedLabels).toFixed(1)}% still equal the true label by chance)` +
       (hasTrue ? '; the same MLP trained on the true labels, from the same initialisation, is drawn for reference' : '') +
       `. Line: median over ${s.seeds.length} seeds; band: min to max.`,
-    notes: [...divergenceNotes(d.runs.map((r) => ({ what: `${r.labels} labels, seed ${r.seed}`, where: lossIn(r.diverged) }))), ...baseNotes('random-labels')],
+    notes: divergenceNotes(d.runs.map((r) => ({ what: `${r.labels} labels, seed ${r.seed}`, where: lossIn(r.diverged) }))),
   };
 }
 
-export const figures = { I: figureI };
+export default defineView('random-labels', {
+  facts,
+  figures: { I: figureI },
+  checks: {
+    /** On shuffled labels the network reaches at least 95% training accuracy (median over seeds). */
+    'random-labels-memorised': claim((d: Data) => {
+      const f = facts(d);
+      return verdict(f.randomTrainAccuracy >= 0.95, `training accuracy on shuffled labels ${percent(f.randomTrainAccuracy)} (at least 95.0% needed)`);
+    }),
+    /** On shuffled labels the test accuracy stays within 5 points of what guessing scores (the larger of chance and the majority class). */
+    'random-labels-test-at-chance': claim((d: Data) => {
+      const f = facts(d);
+      const guess = Math.max(0.1, f.majorityClassShare);
+      return verdict(f.randomTestAccuracy <= guess + 0.05, `test accuracy ${percent(f.randomTestAccuracy)}; guessing scores ${percent(guess)}`);
+    }),
+    /** On shuffled labels the test loss ends above where it started. */
+    'random-labels-test-loss-grows': claim((d: Data) => {
+      const f = facts(d);
+      return verdict(
+        f.randomTestLoss > f.initialTestLoss,
+        `test loss ${f.initialTestLoss.toPrecision(3)} at initialisation, ${f.randomTestLoss.toPrecision(3)} at the end`,
+      );
+    }),
+    /** The true labels' test accuracy is at least 30 points above the shuffled labels'. */
+    'true-labels-generalize': claim((d: Data) => {
+      const f = facts(d);
+      return verdict(
+        f.trueTestAccuracy - f.randomTestAccuracy >= 0.3,
+        `test accuracy ${percent(f.trueTestAccuracy)} with true labels, ${percent(f.randomTestAccuracy)} with shuffled ones`,
+      );
+    }),
+    /** Zhang et al. (2017): random labels are memorised, only more slowly than true ones. Reaching 99% training accuracy, shuffled vs. true labels. */
+    'random-labels-slower': finding(['slower', 'not-slower', 'not-memorised'], (d: Data) => {
+      const f = facts(d);
+      if (Number.isNaN(f.epochsTo99)) return found('not-memorised', `shuffled labels: 99% training accuracy not reached in ${f.epochs} epochs`);
+      if (Number.isNaN(f.trueEpochsTo99)) return unchecked('the true labels never reached 99% training accuracy, or were not trained');
+      return found(
+        f.epochsTo99 > f.trueEpochsTo99 ? 'slower' : 'not-slower',
+        `99% training accuracy in epoch ${f.epochsTo99} on shuffled labels, ${f.trueEpochsTo99} on true labels (median over seeds)`,
+      );
+    }),
+  },
+});

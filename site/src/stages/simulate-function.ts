@@ -1,21 +1,16 @@
-/** The "simulate a function" artifact as the report shows it: Figures A and B, the model summaries its tables and prose quote. */
+/** The "simulate a function" artifact as the report shows it: Figures A and B, the model summaries its tables and prose quote, and its checks. */
 
-import { logTick } from '@hw1/pipeline/format';
+import { logTick, percent, sci } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median, type Spread, spread } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { baseNotes, headFirst, type Side, sidesOf } from '../lib/data/compare.ts';
+import { claim, deepVsShallow, finding, found, need, sizeGap, verdict } from '../lib/claims/check.ts';
+import { headFirst, headOf, type Side } from '../lib/data/sides.ts';
 import { divergenceNotes, type FigureParts, lossIn } from '../lib/figures/figure.ts';
 import { bucketMeans, Plot, palette, renderPlot, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
-import { argument, type FigureArgs } from './view.ts';
+import { argument, defineView, type FigureArgs } from './view.ts';
 
 type SimulateFunctionData = StageData<'simulate-function'>;
 export type FunctionResult = SimulateFunctionData['functions'][number];
-
-export const data = (): SimulateFunctionData => dataOf('simulate-function');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<SimulateFunctionData>[] => sidesOf('simulate-function');
 
 /** Model names over every side, the head's first. */
 const modelNames = (all: readonly Side<SimulateFunctionData>[]): string[] => headFirst(all, (d) => d.models.map((m) => m.name));
@@ -23,8 +18,7 @@ const modelNames = (all: readonly Side<SimulateFunctionData>[]): string[] => hea
 /** A function's results in one side's data, if that side fitted it. */
 const functionIn = (d: SimulateFunctionData, id: string): FunctionResult | undefined => d.functions.find((f) => f.id === id);
 
-export function functionResult(id: string): FunctionResult {
-  const d = data();
+export function functionResult(d: SimulateFunctionData, id: string): FunctionResult {
   const f = functionIn(d, id);
   if (!f)
     throw new Error(
@@ -44,9 +38,8 @@ export interface ModelSummary {
   diverged: number;
 }
 
-export function summarize(id: string): ModelSummary[] {
-  const d = data();
-  return functionResult(id).results.map((r) => {
+export function summarize(d: SimulateFunctionData, id: string): ModelSummary[] {
+  return functionResult(d, id).results.map((r) => {
     const model = d.models.find((m) => m.name === r.model)!;
     const ok = r.runs.filter((run) => run.diverged === null);
     return {
@@ -62,23 +55,23 @@ export function summarize(id: string): ModelSummary[] {
 }
 
 /** Models ranked by median final training loss, best first (models whose runs all diverged last). */
-export function ranking(id: string): ModelSummary[] {
-  return summarize(id).sort((a, b) => (a.finalLoss?.median ?? Infinity) - (b.finalLoss?.median ?? Infinity));
+export function ranking(d: SimulateFunctionData, id: string): ModelSummary[] {
+  return summarize(d, id).sort((a, b) => (a.finalLoss?.median ?? Infinity) - (b.finalLoss?.median ?? Infinity));
 }
 
-/** What a figure of function `id` says under it: runs that diverged, a missing base. */
-function notes(id: string): string[] {
-  const runs = functionResult(id).results.flatMap((r) => r.runs.map((run) => ({ what: `${r.model}, seed ${run.seed}`, where: lossIn(run.diverged) })));
-  return [...divergenceNotes(runs), ...baseNotes('simulate-function')];
+/** What a figure of function `id` says under it: the runs that diverged. */
+function notes(d: SimulateFunctionData, id: string): string[] {
+  const runs = functionResult(d, id).results.flatMap((r) => r.runs.map((run) => ({ what: `${r.model}, seed ${run.seed}`, where: lossIn(run.diverged) })));
+  return divergenceNotes(runs);
 }
 
 const POINTS = 300;
 
 /** Figure A: training loss of every model vs. epoch, log y; median over seeds with a min–max band. Compare mode: base dashed underneath. */
-function lossFigure(args: FigureArgs): FigureParts {
+function lossFigure(all: readonly Side<SimulateFunctionData>[], args: FigureArgs): FigureParts {
   const fn = argument(args, 'fn', 'simulate-function', 'loss');
-  const f = functionResult(fn);
-  const all = sides();
+  const d = headOf(all);
+  const f = functionResult(d, fn);
   const models = modelNames(all);
   const rowsOf = (d: SimulateFunctionData) => {
     let bucket = 1;
@@ -94,7 +87,7 @@ function lossFigure(args: FigureArgs): FigureParts {
     });
     return { rows, bucket };
   };
-  const { bucket } = rowsOf(data());
+  const { bucket } = rowsOf(d);
   const svg = renderPlot({
     width: 720,
     height: 360,
@@ -112,20 +105,20 @@ function lossFigure(args: FigureArgs): FigureParts {
       ];
     }),
   });
-  const seeds = data().training.seeds.length;
+  const seeds = d.training.seeds.length;
   return {
     id: `figure-a-${fn}`,
     svg: sidesLegend(all) + svg,
     caption: `Training loss vs. epoch for ${f.label}, all ${models.length} models. Line: median over ${seeds} seeds; band: min to max over seeds.${bucket > 1 ? ` Each point is the mean loss over ${bucket} consecutive epochs.` : ''}`,
-    notes: notes(fn),
+    notes: notes(d, fn),
   };
 }
 
 /** Figure B: every model's prediction on [0, 1] and the ground truth, one graph; each seed faint, the mean bold. Compare mode: base dashed underneath. */
-function predictionFigure(args: FigureArgs): FigureParts {
+function predictionFigure(all: readonly Side<SimulateFunctionData>[], args: FigureArgs): FigureParts {
   const fn = argument(args, 'fn', 'simulate-function', 'prediction');
-  const f = functionResult(fn);
-  const all = sides();
+  const d = headOf(all);
+  const f = functionResult(d, fn);
   const models = modelNames(all);
   const truth = 'ground truth';
   const xs = f.grid.x;
@@ -173,8 +166,30 @@ function predictionFigure(args: FigureArgs): FigureParts {
     id: `figure-b-${fn}`,
     svg: sidesLegend(all) + svg,
     caption: `Predictions for ${f.label} on ${xs.length} evenly spaced points of [0, 1]. Wide grey line: the target; bold: each model's mean prediction over seeds; faint: each seed.${all.length > 1 ? ' The base’s lines are dashed and fainter still.' : ''}`,
-    notes: notes(fn),
+    notes: notes(d, fn),
   };
 }
 
-export const figures = { loss: lossFigure, prediction: predictionFigure };
+export default defineView('simulate-function', {
+  figures: { loss: lossFigure, prediction: predictionFigure },
+  checks: {
+    /** The fully connected models have nearly the same number of parameters (HOMEWORK.md: within 2%). */
+    'fit-models-same-size': claim((d: SimulateFunctionData) => {
+      const counts = d.models.map((m) => m.parameters);
+      const gap = sizeGap(counts);
+      return verdict(gap <= 0.02, `parameter counts ${counts.join(', ')}: largest ${percent(gap)} above smallest (at most 2.0% allowed)`);
+    }),
+    /** Deepest vs. shallowest fully connected network on a function, by final training loss over seeds. */
+    'depth-on-function': finding(['deeper-fits-better', 'shallower-fits-better', 'seeds-overlap'], (d: SimulateFunctionData, args) => {
+      const fn = need(args, 'fn', 'depth-on-function');
+      const { deep, shallow, side } = deepVsShallow(
+        summarize(d, fn).filter((m) => m.finalLoss),
+        (m) => m.finalLoss!,
+      );
+      return found(
+        side === 'lower' ? 'deeper-fits-better' : side === 'higher' ? 'shallower-fits-better' : 'seeds-overlap',
+        `${fn}: final loss of ${deep.model} ${sci(deep.finalLoss!.min)} to ${sci(deep.finalLoss!.max)} over seeds, of ${shallow.model} ${sci(shallow.finalLoss!.min)} to ${sci(shallow.finalLoss!.max)}`,
+      );
+    }),
+  },
+});

@@ -1,31 +1,25 @@
-/** The "train on actual tasks" artifact as the report shows it: Figures C and D per task, and the summaries its tables and prose quote. */
+/** The "train on actual tasks" artifact as the report shows it: Figures C and D per task, the summaries its tables and prose quote, and its checks. */
 
+import { percent } from '@hw1/pipeline/format';
 import type { StageData } from '@hw1/pipeline/stages';
 import { median, type Spread, spread } from '@hw1/pipeline/stats';
-import { dataOf } from '../lib/data/artifacts.ts';
-import { baseNotes, headFirst, type Side, sidesOf } from '../lib/data/compare.ts';
+import { claim, deepVsShallow, finding, found, need, sizeGap, unchecked, verdict } from '../lib/claims/check.ts';
+import { headFirst, headOf, type Side } from '../lib/data/sides.ts';
 import { divergenceNotes, type FigureParts, lossIn } from '../lib/figures/figure.ts';
 import { Plot, palette, renderPlot, sideMarks, sidesLegend } from '../lib/figures/plot.ts';
-import { argument, type FigureArgs } from './view.ts';
+import { argument, defineView, type FigureArgs } from './view.ts';
 
 type TrainOnTasksData = StageData<'train-on-tasks'>;
 export type TaskResult = TrainOnTasksData['tasks'][number];
 
-export const data = (): TrainOnTasksData => dataOf('train-on-tasks');
-
-/** Head alone, or base and head in compare mode (../lib/data/compare.ts). */
-export const sides = (): Side<TrainOnTasksData>[] => sidesOf('train-on-tasks');
-
 /** A task in one side's data, if that side has it. */
 const taskIn = (d: TrainOnTasksData, id: string): TaskResult | undefined => d.tasks.find((t) => t.id === id);
 
-export function task(id: string): TaskResult {
-  const t = taskIn(data(), id);
+export function task(d: TrainOnTasksData, id: string): TaskResult {
+  const t = taskIn(d, id);
   if (!t)
     throw new Error(
-      `train-on-tasks: no task "${id}" in the artifact (has ${data()
-        .tasks.map((t) => t.id)
-        .join(', ')}); check the page and content/experiments/train-on-tasks.yaml`,
+      `train-on-tasks: no task "${id}" in the artifact (has ${d.tasks.map((t) => t.id).join(', ')}); check the page and content/experiments/train-on-tasks.yaml`,
     );
   return t;
 }
@@ -40,8 +34,8 @@ export interface TaskModelSummary {
   diverged: number;
 }
 
-export function summarize(id: string): TaskModelSummary[] {
-  return task(id).models.map((m) => {
+export function summarize(d: TrainOnTasksData, id: string): TaskModelSummary[] {
+  return task(d, id).models.map((m) => {
     const ok = m.runs.filter((r) => !r.diverged);
     const last = ok.map((r) => r.epochs[r.epochs.length - 1]!);
     return {
@@ -63,11 +57,11 @@ const epochTicks = (n: number) => {
 
 /** Figure C (metric "loss") or D ("accuracy"): every CNN on one task vs. epoch; median over seeds with a min–max band. Compare mode: base dashed underneath. */
 function taskFigure(metric: 'loss' | 'accuracy') {
-  return (args: FigureArgs): FigureParts => {
-    const t = task(argument(args, 'task', 'train-on-tasks', metric));
+  return (all: readonly Side<TrainOnTasksData>[], args: FigureArgs): FigureParts => {
+    const d = headOf(all);
+    const t = task(d, argument(args, 'task', 'train-on-tasks', metric));
     const id = `figure-${metric === 'loss' ? 'c' : 'd'}-${t.id}`;
     if (t.missing) return { id, svg: '', caption: `${t.label} is not installed; this figure was not computed.`, notes: [] };
-    const all = sides();
     const models = headFirst(all, (d) => taskIn(d, t.id)?.models.map((m) => m.name) ?? []);
     const pick = (e: { loss: number; accuracy: number }) => (metric === 'loss' ? e.loss : 100 * e.accuracy);
     const rowsOf = (d: TrainOnTasksData) => {
@@ -107,10 +101,63 @@ function taskFigure(metric: 'loss' | 'accuracy') {
     return {
       id,
       svg: sidesLegend(all) + svg,
-      caption: `${what} vs. epoch on ${t.label}, all ${models.length} CNNs. Line: median over ${data().training.seeds.length} seeds; band: min to max.`,
-      notes: [...divergenceNotes(runs), ...baseNotes('train-on-tasks')],
+      caption: `${what} vs. epoch on ${t.label}, all ${models.length} CNNs. Line: median over ${d.training.seeds.length} seeds; band: min to max.`,
+      notes: divergenceNotes(runs),
     };
   };
 }
 
-export const figures = { loss: taskFigure('loss'), accuracy: taskFigure('accuracy') };
+/** The best median test accuracy over a task's CNNs; null when the task was not computed. */
+function bestTestAccuracy(d: TrainOnTasksData, id: string): number | null {
+  const t = taskIn(d, id);
+  if (!t || t.missing) return null;
+  return Math.max(...summarize(d, id).flatMap((s) => (s.testAccuracy ? [s.testAccuracy.median] : [])));
+}
+
+export default defineView('train-on-tasks', {
+  figures: { loss: taskFigure('loss'), accuracy: taskFigure('accuracy') },
+  checks: {
+    /** On every installed task, the CNNs' parameter counts are within 10% of each other. */
+    'cnn-models-same-size': claim((d: TrainOnTasksData) => {
+      const gaps = d.tasks.map((t) => ({ task: t.id, counts: t.models.map((m) => m.parameters), gap: sizeGap(t.models.map((m) => m.parameters)) }));
+      return verdict(
+        gaps.every((g) => g.gap <= 0.1),
+        gaps.map((g) => `${g.task}: ${g.counts.join(', ')} (largest ${percent(g.gap)} above smallest)`).join('; '),
+      );
+    }),
+    /** The shallowest CNN holds most of its parameters in the final dense layer; the deepest holds a larger share in convolutions. */
+    'cnn-parameter-split': claim((d: TrainOnTasksData) => {
+      const t = d.tasks[0]!;
+      const share = (m: (typeof t.models)[number], kind: 'dense' | 'conv') =>
+        m.layers.filter((l) => l.kind.startsWith(kind)).reduce((s, l) => s + l.parameters, 0) / m.parameters;
+      const shallow = t.models.reduce((a, b) => (b.depth < a.depth ? b : a));
+      const deep = t.models.reduce((a, b) => (b.depth > a.depth ? b : a));
+      return verdict(
+        share(shallow, 'dense') > 0.5 && share(deep, 'conv') > share(shallow, 'conv'),
+        `${t.id}: ${shallow.name} has ${percent(share(shallow, 'dense'))} of its parameters in the dense layer and ${percent(share(shallow, 'conv'))} in convolutions; ${deep.name} ${percent(share(deep, 'conv'))} in convolutions`,
+      );
+    }),
+    /** One task is harder than another: its best median test accuracy is lower. */
+    'task-harder': claim((d: TrainOnTasksData, args) => {
+      const harder = need(args, 'task', 'task-harder');
+      const than = need(args, 'than', 'task-harder');
+      const [a, b] = [bestTestAccuracy(d, harder), bestTestAccuracy(d, than)];
+      if (a === null || b === null) return unchecked(`${a === null ? harder : than} was not computed (dataset not installed)`);
+      return verdict(a < b, `best median test accuracy ${percent(a)} on ${harder}, ${percent(b)} on ${than}`);
+    }),
+    /** Deepest vs. shallowest CNN on a task, by test accuracy over seeds. */
+    'depth-on-task': finding(['deeper-better', 'shallower-better', 'seeds-overlap'], (d: TrainOnTasksData, args) => {
+      const id = need(args, 'task', 'depth-on-task');
+      const t = taskIn(d, id);
+      if (!t || t.missing) return unchecked(`${id} was not computed (dataset not installed)`);
+      const { deep, shallow, side } = deepVsShallow(
+        summarize(d, id).filter((m) => m.testAccuracy),
+        (m) => m.testAccuracy!,
+      );
+      return found(
+        side === 'higher' ? 'deeper-better' : side === 'lower' ? 'shallower-better' : 'seeds-overlap',
+        `${id}: test accuracy of ${deep.model} ${percent(deep.testAccuracy!.min)} to ${percent(deep.testAccuracy!.max)} over seeds, of ${shallow.model} ${percent(shallow.testAccuracy!.min)} to ${percent(shallow.testAccuracy!.max)}`,
+      );
+    }),
+  },
+});

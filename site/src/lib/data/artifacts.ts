@@ -28,7 +28,6 @@ import {
   stageList,
 } from '@hw1/pipeline/stages';
 import { liveGeneration } from './live.ts';
-import { sideReader } from './side.ts';
 
 const loaded = new Map<string, Artifact<unknown>>();
 
@@ -43,8 +42,8 @@ export function artifact<N extends StageName>(name: N): Artifact<StageData<N>> {
   return loaded.get(name) as Artifact<StageData<N>>;
 }
 
-/** A stage's data (one side's, while ./side.ts renders as that side). */
-export const dataOf = <N extends StageName>(name: N): StageData<N> => sideReader()?.(name) ?? artifact(name).data;
+/** A stage's data: the current artifact's (the base's, in a compare build, is ./compare.ts baseDataOf). */
+export const dataOf = <N extends StageName>(name: N): StageData<N> => artifact(name).data;
 
 /** Every stage's manifest, in report order, for the front page (under `npm run dev`, of the stages that can be read). */
 export function allManifests(): Manifest[] {

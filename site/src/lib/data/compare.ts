@@ -5,9 +5,9 @@
  * artifacts are, and what the "What changed" page lists. Without it the
  * build is a normal one and nothing here changes any output.
  *
- * How a figure component opts in (the same four steps everywhere):
- * 1. Take the sides instead of the data: `sidesOf(name)` (or the stage
- *    view's `sides()` that wraps it) gives `[{ side: 'head', label: '', data }]` in a
+ * How a stage's figure draws both sides (the same four steps everywhere):
+ * 1. A figure is given the sides instead of the data (../../stages/index.ts
+ *    passes `sidesOf(name)`): `[{ side: 'head', label: '', data }]` in a
  *    normal build and `[base, head]` in compare mode, base first so it is
  *    drawn underneath. The head's data is the usual checked artifact; the
  *    base's is read as it is (it comes from another commit).
@@ -20,23 +20,18 @@
  *    with one side).
  * 4. Where overlaying makes no sense (a heatmap surface, two sides' own PCA
  *    planes), render each side alone and join them with `sideBySide(...)`.
- * Add `baseNotes(name)` to the figure's notes: it says why a base is missing
- * (a new stage, or an artifact of another shape), or is null.
+ * The registry adds `baseNotes(name)` to every figure's notes: why a base is
+ * missing (a new stage, or an artifact of another shape).
+ *
+ * Nothing here is a global "current side": a figure, a fact or a check is a
+ * function of the data it is given, and a compare build calls it once with
+ * the base's data and once with the head's.
  */
 import { readFileSync } from 'node:fs';
 import { type Comparison, comparisonSchema } from '@hw1/pipeline/comparison';
 import { ArtifactError, artifactPath, readArtifact, type StageData, type StageName, specs } from '@hw1/pipeline/stages';
 import { artifact } from './artifacts.ts';
-import { asSide, sideReader } from './side.ts';
-
-export type SideName = 'base' | 'head';
-
-export interface Side<D> {
-  side: SideName;
-  /** "base main (1a2b3c4)"; empty in a normal build. */
-  label: string;
-  data: D;
-}
+import { oneSide, type Side } from './sides.ts';
 
 let loaded: Comparison | null | undefined;
 
@@ -75,11 +70,9 @@ function baseOf<N extends StageName>(name: N, c: Comparison): { data: StageData<
 
 /** The sides to draw: the head alone in a normal build; base then head in compare mode (base only if it could be read). */
 export function sidesOf<N extends StageName>(name: N): Side<StageData<N>>[] {
-  const read = sideReader();
-  if (read) return [{ side: 'head', label: '', data: read(name) }];
   const head = artifact(name).data;
   const c = comparison();
-  if (!c) return [{ side: 'head', label: '', data: head }];
+  if (!c) return oneSide(head);
   const base = baseOf(name, c);
   const headSide: Side<StageData<N>> = { side: 'head', label: c.head.label, data: head };
   return 'data' in base ? [{ side: 'base', label: c.base.label, data: base.data }, headSide] : [headSide];
@@ -88,54 +81,35 @@ export function sidesOf<N extends StageName>(name: N): Side<StageData<N>>[] {
 /** For a figure's notes: why the base of a stage is not drawn in compare mode (none in a normal build). */
 export function baseNotes(name: StageName): string[] {
   const c = comparison();
-  if (!c || sideReader()) return [];
+  if (!c) return [];
   const base = baseOf(name, c);
   return 'note' in base ? [base.note] : [];
 }
-/** Accepts plain data (a normal build, a test) or sides, and gives sides. */
-export function asSides<D>(input: D | readonly Side<D>[]): Side<D>[] {
-  return Array.isArray(input) ? [...(input as readonly Side<D>[])] : [{ side: 'head', label: '', data: input as D }];
-}
 
-/** The head side's data (the one the prose and tables describe). */
-export const headOf = <D>(sides: readonly Side<D>[]): D => sides.find((s) => s.side === 'head')!.data;
-
-/** Names (models, series…) over every side: the head's in its order, then any only the base has. */
-export function headFirst<D>(all: readonly Side<D>[], names: (d: D) => readonly string[]): string[] {
-  const head = all.find((s) => s.side === 'head');
-  const out = head ? [...names(head.data)] : [];
-  for (const s of all) for (const n of names(s.data)) if (!out.includes(n)) out.push(n);
-  return out;
-}
-
-/** Thrown while rendering as the base when the base has no readable artifact of a stage. */
+/** Thrown for the base's data when the base has no readable artifact of a stage. */
 export class NoBase extends Error {}
 
-/**
- * Runs `fn` as a normal build of one side would (./side.ts): the base's
- * artifacts, or the head's. Rendering as the base throws NoBase when a stage
- * it reads has no readable base artifact.
- */
-export function asSideOf<T>(side: SideName, fn: () => T): T {
+/** The base's data of a stage, in a compare build; NoBase when it has none that can be read. */
+export function baseDataOf<N extends StageName>(name: N): StageData<N> {
   const c = comparison();
-  if (!c) throw new Error('asSideOf: only a compare build has a base');
-  return asSide(<N extends StageName>(name: N): StageData<N> => {
-    if (side === 'head') return artifact(name).data;
-    const base = baseOf(name, c);
-    if ('note' in base) throw new NoBase(base.note);
-    return base.data;
-  }, fn);
+  if (!c) throw new Error('baseDataOf: only a compare build has a base');
+  const base = baseOf(name, c);
+  if ('note' in base) throw new NoBase(base.note);
+  return base.data;
 }
 
 /** How a figure or a claim compares between the sides: a figure drawn differently, or a verdict or chosen sentence that differs. */
 export type Change = 'changed' | 'unchanged' | 'new';
 
-/** Whether a figure would be drawn differently by a normal build of the base and of the head (its SVG or its caption). */
-export function figureChange(draw: () => { svg: string; caption: string }): { change: Change; why: string } {
-  const head = asSideOf('head', draw);
+/** Whether a stage's figure would be drawn differently by a normal build of the base and of the head (its SVG or its caption). */
+export function figureChange<N extends StageName>(
+  name: N,
+  draw: (sides: Side<StageData<N>>[]) => { svg: string; caption: string },
+): { change: Change; why: string } {
+  const head = draw(oneSide(artifact(name).data));
   let base: { svg: string; caption: string };
   try {
-    base = asSideOf('base', draw);
+    base = draw(oneSide(baseDataOf(name)));
   } catch (err) {
     if (err instanceof NoBase) return { change: 'new', why: err.message };
     throw err;

@@ -1,19 +1,20 @@
 /**
- * Facts: what the prose quotes and the claims check about one stage's data,
- * computed once per data object (the prose quotes a fact many times, the
- * claims check it again, and the print page renders every section a second
- * time). Called without an argument: the head's data.
+ * Helpers for a stage's facts: what the prose quotes and the checks decide
+ * on, computed from one artifact's data.
  */
 
 import { spearman } from '@hw1/pipeline/rank-stats';
-import type { StageData, StageName } from '@hw1/pipeline/stages';
-import { dataOf } from './artifacts.ts';
 
-export function factsOf<N extends StageName, R>(name: N, compute: (d: StageData<N>) => R): (d?: StageData<N>) => R {
-  const cache = new WeakMap<object, R>();
-  return (d = dataOf(name)) => {
-    if (!cache.has(d as object)) cache.set(d as object, compute(d));
-    return cache.get(d as object)!;
+/**
+ * `compute` remembered per data object: the prose quotes a fact many times,
+ * the checks read it again and the print page renders every section a second
+ * time. A cache, not state: the answer depends on the data given alone.
+ */
+export function perData<D extends object, R>(compute: (d: D) => R): (d: D) => R {
+  const cache = new WeakMap<D, R>();
+  return (d) => {
+    if (!cache.has(d)) cache.set(d, compute(d));
+    return cache.get(d)!;
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { logTick } from '@hw1/pipeline/format';
 import { spread } from '@hw1/pipeline/stats';
-import type { Side } from '../data/compare.ts';
+import type { Side } from '../data/sides.ts';
 import { Plot, palette, renderPlot, sideMarks, sidesLegend } from './plot.ts';
 
 export interface BandRow {
