@@ -1,14 +1,20 @@
 /**
- * Checked claims: a sentence of the report the data contradict is flagged on
- * its page and at the end of the build log, and HW1_STRICT=1 fails the build.
- * A finding shows the one of its sentences the data choose. The contradiction
- * and the other choice are made on purpose, by editing a quick artifact.
+ * Checked claims, end to end: what only a build shows. Every claim and
+ * finding on the built pages reads as its check returns on the same
+ * artifacts; a sentence the data contradict is flagged on its page and at the
+ * end of the build log, and HW1_STRICT=1 fails the build; a finding shows the
+ * one of its sentences the data choose. The contradiction and the other
+ * choice are made on purpose, by editing a quick artifact. Each check's
+ * outcomes are tested on fixtures, without a build, in test/unit/checks/.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resultHash } from '../../pipeline/src/core/artifact.ts';
+import { outcomeOf } from '../../site/src/lib/claims/check.ts';
+import { builtClaims } from '../../site/src/lib/claims/claims-log.ts';
+import { runCheck, stageOfCheck } from '../../site/src/stages/index.ts';
 import { buildSite, quickArtifacts, quickSite, type Result, siteWorkspace, tempDir } from '../helpers/helpers.ts';
 
 describe('claims checked against the artifacts', () => {
@@ -16,10 +22,12 @@ describe('claims checked against the artifacts', () => {
   let env: NodeJS.ProcessEnv;
   let site: Result;
   let untouched: string;
+  let artifacts: string;
 
   beforeAll(async () => {
     untouched = await quickSite();
     const ws = siteWorkspace(await quickArtifacts());
+    artifacts = ws.artifacts;
     const file = join(ws.artifacts, 'simulate-function/artifact.json');
     const artifact = JSON.parse(readFileSync(file, 'utf8'));
     // The one-hidden-layer network now has half again as many parameters as it had, so "nearly the same number of
@@ -36,6 +44,22 @@ describe('claims checked against the artifacts', () => {
     env = { HW1_PROFILE: 'quick', HW1_ARTIFACTS_DIR: ws.artifacts, HW1_CONFIG_DIR: ws.configDir };
     site = buildSite(out, env);
   }, 900_000);
+
+  it('every claim and finding on the pages reads as its check returns on the same artifacts', () => {
+    expect(site.status, site.stdout + site.stderr).toBe(0);
+    const claims = builtClaims(out);
+    expect(claims.length).toBeGreaterThan(20);
+    const dataOf = (stage: string) => JSON.parse(readFileSync(join(artifacts, stage, 'artifact.json'), 'utf8')).data;
+    for (const c of claims) {
+      const args = Object.fromEntries(c.args ? c.args.split(' ').map((kv) => kv.split('=') as [string, string]) : []);
+      const result = runCheck(c.check, args, dataOf(stageOfCheck(c.check)));
+      const where = `${c.page}: ${c.check} ${c.args}`;
+      expect(c.status, where).toBe(result.status);
+      expect(c.evidence, where).toBe(result.evidence);
+      // A finding shows only its chosen sentence; a yes/no claim records no outcome.
+      if (result.outcome !== undefined) expect(c.outcome, where).toBe(outcomeOf(result));
+    }
+  });
 
   it('flags the contradicted claim on its page, in words, right after its text', () => {
     expect(site.status, site.stdout + site.stderr).toBe(0);
