@@ -5,7 +5,7 @@
  * check must answer it. A stage's cases must cover every outcome each of its
  * checks declares; a check without cases fails the stage's file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type StageData, type StageName, specs } from '@hw1/pipeline/stages';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +26,12 @@ export interface CheckCase<D> {
 
 /** A stage's fixture: its artifact's data, validated against the stage's schema. */
 export function fixture<N extends StageName>(stage: N): StageData<N> {
-  const raw = JSON.parse(readFileSync(join(root, 'test/fixtures/artifacts', `${stage}.json`), 'utf8'));
+  const file = join(root, 'test/fixtures/artifacts', `${stage}.json`);
+  if (!existsSync(file))
+    throw new Error(
+      `no fixture test/fixtures/artifacts/${stage}.json: run HW1_PROFILE=quick npx turbo run report, then npx node test/fixtures/make-artifact-fixtures.ts ${stage}`,
+    );
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
   return specs[stage].dataSchema.parse(raw) as StageData<N>;
 }
 
