@@ -21,6 +21,8 @@ const TRACKED = [
   'pipeline',
   'content',
   'site',
+  'test',
+  'vitest.config.ts',
 ];
 const SKIP = /\/(node_modules|dist|dist-compare|\.astro|\.turbo)(\/|$)/;
 

@@ -39,11 +39,13 @@ describe('npm run new-stage', () => {
       'content/experiments/toy-stage.yaml',
       'content/report/toy-stage.mdx',
       'site/src/stages/toy-stage.ts',
+      'test/unit/checks/toy-stage.test.ts',
     ]) {
       expect(scaffold.stdout).toContain(file);
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
     expect(readFileSync(join(dir, 'pipeline/src/stages/registry.ts'), 'utf8')).toContain("'toy-stage': toyStage,");
+    expect(readFileSync(join(dir, 'site/src/stages/registry.ts'), 'utf8')).toContain("'toy-stage': toyStage,");
     expect(JSON.parse(readFileSync(join(dir, 'pipeline/package.json'), 'utf8')).scripts['stage:toy-stage']).toBe('node src/bin/stage.ts toy-stage');
     const check = run(dir, 'sync.ts', ['--check']);
     expect(check.status, check.stderr).toBe(0);
@@ -71,10 +73,26 @@ describe('npm run new-stage', () => {
     expect(figure?.querySelector('figcaption')?.textContent).toMatch(/^Figure 9-9\.1\. Training loss vs\. epoch/);
     expect(figure?.querySelectorAll('g[aria-description="median over seeds"] path').length).toBe(1);
     expect(page.querySelector('main')?.textContent).toMatch(/median\s+final training loss over 2\s+seeds is \d/);
+    // Its claim, checked, and the one of its finding's sentences the data chose.
+    expect(page.querySelector('[data-check="toy-stage-loss-falls"]')?.getAttribute('data-claim')).toBe('pass');
+    expect(page.querySelectorAll('[data-check="toy-stage-seeds-agree"]').length).toBe(1);
     const index = parseHTML(readFileSync(join(dir, 'site/dist/index.html'), 'utf8')).document;
     expect([...index.querySelectorAll('a')].map((a) => a.getAttribute('href'))).toContain('./toy-stage.html');
     // The front page's compute table lists it after the report's own stages.
     expect([...index.querySelectorAll('.stage-times th code')].map((c) => c.textContent)).toEqual([...stageList.map((s) => s.name), 'toy-stage']);
+  });
+
+  it('its checks’ tests pass on a fixture of its quick artifact', () => {
+    const make = spawnSync(process.execPath, [join(dir, 'test/fixtures/make-artifact-fixtures.ts'), 'toy-stage'], { cwd: dir, encoding: 'utf8' });
+    expect(make.status, make.stderr).toBe(0);
+    expect(existsSync(join(dir, 'test/fixtures/artifacts/toy-stage.json'))).toBe(true);
+    const vitest = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', 'test/unit/checks/toy-stage.test.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+    expect(vitest.status, vitest.stdout + vitest.stderr).toBe(0);
+    expect(vitest.stdout).toMatch(/tests: 8 passed, 0 failed, 0 skipped/);
   });
 
   it('refuses a name that exists or is not a stage name, writing nothing', () => {

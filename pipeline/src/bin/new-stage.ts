@@ -12,9 +12,11 @@ sin(2πx) from a few seeds), ready to run and to edit:
   pipeline/src/stages/<name>/metrics.ts  the numbers npm run diff compares
   content/experiments/<name>.yaml        its config, with a quick profile
   content/report/<name>.mdx              its page, placed after the others
-  site/src/stages/<name>.ts              its figures and the facts the page quotes
-and updates the derived files (npm run sync): the stage registry, the
-stage:<name> script and its turbo task. Then: HW1_PROFILE=quick npx turbo run report
+  site/src/stages/<name>.ts              its figures, the facts the page quotes, its checks
+  test/unit/checks/<name>.test.ts        its checks' cases, on a fixture of its artifact
+and updates the derived files (npm run sync): the two stage registries, the
+stage:<name> script and its turbo task. Then: HW1_PROFILE=quick npx turbo run report,
+and for the checks' fixture: npx node test/fixtures/make-artifact-fixtures.ts <name>
 
 Options:
   --title "<title>"    the page's title (default: from the name)
@@ -29,7 +31,9 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`expected one stage name, got ${positionals.length}; see --help`);
   const options: Partial<NewStageOptions> = { ...(values.title ? { title: values.title } : {}), ...(values.section ? { section: values.section } : {}) };
   const written = await newStage({ ...options, name: positionals[0]! });
-  process.stdout.write(`new stage "${positionals[0]}": wrote\n${written.map((f) => `  ${f}\n`).join('')}Run it: HW1_PROFILE=quick npx turbo run report\n`);
+  process.stdout.write(
+    `new stage "${positionals[0]}": wrote\n${written.map((f) => `  ${f}\n`).join('')}Run it: HW1_PROFILE=quick npx turbo run report\nThen its checks' fixture: npx node test/fixtures/make-artifact-fixtures.ts ${positionals[0]}\n`,
+  );
   return 0;
 }
 

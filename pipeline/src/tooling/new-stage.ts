@@ -1,8 +1,9 @@
 /**
  * `npm run new-stage -- <name>`: a working stage from the templates in
  * pipeline/templates/stage/ (a small MLP fitting sin(2πx), to replace with the
- * real experiment): its folder (spec, run, metrics), its config, its page and
- * its site view, then the derived files (tooling/sync.ts). Never overwrites a file.
+ * real experiment): its folder (spec, run, metrics), its config, its page,
+ * its site view (figures, facts, checks) and its checks' tests, then the
+ * derived files (tooling/sync.ts). Never overwrites a file.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,6 +31,7 @@ function targets(name: string): Array<[template: string, file: string]> {
     ['metrics.ts', `pipeline/src/stages/${name}/metrics.ts`],
     ['config.yaml', `content/experiments/${name}.yaml`],
     ['view.ts', `site/src/stages/${name}.ts`],
+    ['checks.test.ts', `test/unit/checks/${name}.test.ts`],
     ['page.mdx', `content/report/${name}.mdx`],
   ];
 }
