@@ -10,7 +10,7 @@
  * served as a mirror.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,7 +23,8 @@ import { type FetchOptions, fetchDataset, SOURCE_FILE, VerifyError } from '../..
 import { readIdxPair } from '../../pipeline/src/data/idx.ts';
 import type { ArchiveFile, DatasetSource } from '../../pipeline/src/data/sources.ts';
 import { ArchiveError } from '../../pipeline/src/data/tar.ts';
-import { root, runAsync, tempDir, tmpfs } from '../helpers/helpers.ts';
+import { runAsync, tempDir, tmpfs } from '../helpers/helpers.ts';
+import { projectCopy } from '../helpers/project-copy.ts';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -349,9 +350,11 @@ describe('fetching a dataset', () => {
     async () => {
       for (const f of readdirSync(DEBIAN_FASHION_MNIST_DIR)) served[f] = readFileSync(join(DEBIAN_FASHION_MNIST_DIR, f));
       // Asynchronous: the server runs in this process.
+      // In a copy of the project: the command points the checkout's cache/datasets link at what it installs.
+      const copy = await projectCopy();
       const run = (data: string) =>
-        runAsync(join(root, 'pipeline/src/bin/datasets.ts'), ['fetch', 'fashion-mnist', '--mirror', `${base}/ok/`], {
-          cwd: root,
+        runAsync(join(copy, 'pipeline/src/bin/datasets.ts'), ['fetch', 'fashion-mnist', '--mirror', `${base}/ok/`], {
+          cwd: copy,
           // A machine without Debian's package: its folder hidden.
           env: { ...process.env, HW1_DATA_DIR: data, HW1_FASHION_MNIST_DIR: join(data, 'no-debian-package'), CI: 'true' },
         });
@@ -366,6 +369,8 @@ describe('fetching a dataset', () => {
         'train-images-idx3-ubyte.gz',
         'train-labels-idx1-ubyte.gz',
       ]);
+      // turbo's link follows the new copy, in the copy of the project only.
+      expect(readlinkSync(join(copy, 'cache/datasets/fashion-mnist'))).toBe(join(data, 'fashion-mnist'));
       // One byte changed in one file.
       const changed = Buffer.from(served['t10k-labels-idx1-ubyte.gz']!);
       changed[changed.length - 9] = changed[changed.length - 9]! ^ 1;
