@@ -121,6 +121,16 @@ export default defineView('random-labels', {
         `test accuracy ${percent(f.trueTestAccuracy)} with true labels, ${percent(f.randomTestAccuracy)} with shuffled ones`,
       );
     }),
+    /** Every seed reaches 99% training accuracy on the true labels and on the shuffled ones within the run's epochs. */
+    'fits-either-labels': claim((d: Data) => {
+      const f = facts(d);
+      if (!d.runs.some((r) => r.labels === 'true' && !r.diverged)) return unchecked('the true labels were not trained');
+      const reached = (epoch: number) => (Number.isNaN(epoch) ? `not reached in ${f.epochs} epochs` : `epoch ${epoch}`);
+      return verdict(
+        !Number.isNaN(f.epochsTo99) && !Number.isNaN(f.trueEpochsTo99),
+        `99% training accuracy: ${reached(f.trueEpochsTo99)} on true labels, ${reached(f.epochsTo99)} on shuffled ones (median over seeds; every seed must reach it)`,
+      );
+    }),
     /** Zhang et al. (2017): random labels are memorised, only more slowly than true ones. Reaching 99% training accuracy, shuffled vs. true labels. */
     'random-labels-slower': finding(['slower', 'not-slower', 'not-memorised'], (d: Data) => {
       const f = facts(d);

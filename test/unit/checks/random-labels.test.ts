@@ -102,6 +102,25 @@ describeChecks('random-labels', {
       },
     },
   ],
+  'fits-either-labels': [
+    {
+      outcome: 'yes',
+      when: 'both sets of labels reach 99% training accuracy',
+      edit: (d) => {
+        reach(d, 'random', 5);
+        reach(d, 'true', 2);
+      },
+    },
+    { outcome: 'no', when: 'the shuffled labels never do', edit: (d) => reach(d, 'random', Infinity) },
+    { outcome: 'no', when: 'the true labels never do', edit: (d) => reach(d, 'true', Infinity) },
+    {
+      outcome: 'unchecked',
+      when: 'the true labels were not trained',
+      edit: (d) => {
+        d.runs = d.runs.filter((r) => r.labels === 'random');
+      },
+    },
+  ],
   'random-labels-slower': [
     {
       outcome: 'slower',
