@@ -12,7 +12,7 @@
  *   <Claim check> and <Finding check when> show, each with its outcomes.
  *
  * Where a new thing goes: a figure, fact or check of a stage goes in that
- * stage's module, its test on a fixture in test/site/checks/<stage>.test.ts,
+ * stage's module, its test on a fixture in test/unit/checks/<stage>.test.ts,
  * and its sentence in the stage's MDX page. Tables and sentences with their
  * own markup are components (src/components) that call the module's exported
  * helpers with the data they read from ../lib/data.
