@@ -7,7 +7,12 @@ import { root, stageList } from '../helpers/helpers.ts';
 describe('npm run sync', () => {
   it('has written turbo.json, pipeline/package.json and both stage registries as the stage folders say', async () => {
     const { files } = await derive();
-    expect(files.map((f) => relative(root, f.file)).sort()).toEqual(['pipeline/package.json', 'pipeline/src/stages/registry.ts', 'site/src/stages/registry.ts', 'turbo.json']);
+    expect(files.map((f) => relative(root, f.file)).sort()).toEqual([
+      'pipeline/package.json',
+      'pipeline/src/stages/registry.ts',
+      'site/src/stages/registry.ts',
+      'turbo.json',
+    ]);
     const outdated = stale(files).map((f) => relative(root, f.file));
     expect(outdated, `out of date: ${outdated.join(', ')}; run \`npm run sync\` and commit the result`).toEqual([]);
   });
