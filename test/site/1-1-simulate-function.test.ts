@@ -1,7 +1,9 @@
 /**
  * The 1-1 "Simulate a function" page of the quick report: Figures A and B,
- * the model table and numbers quoted from the artifact; diverged runs never
- * drawn; and the build refusing an artifact of another config or profile.
+ * the model table and numbers quoted from the artifact, and the build
+ * refusing an artifact of another config. Diverged runs in Figure A are
+ * tested on the view (simulate-function-figures.test.ts), the other stale
+ * artifacts on the pipeline's check (test/unit/current-artifact.test.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,12 +17,10 @@ import {
   quickArtifacts,
   quickSite,
   readStageArtifact,
-  runStageWith,
   shippedConfig,
   shippedFields,
   siteWorkspace,
   tempDir,
-  tinyConfig,
 } from '../helpers/helpers.ts';
 
 const configText = shippedConfig('simulate-function');
@@ -92,36 +92,4 @@ describe('1-1 simulate a function, quick profile', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/stale artifact for stage "simulate-function": .*simulate-function\.yaml changed since it was computed/);
   });
-
-  it('refuses to build the full report from a quick artifact', () => {
-    const ws = siteWorkspace(quick);
-    const r = buildSite(tempDir(), { HW1_PROFILE: 'full', HW1_ARTIFACTS_DIR: ws.artifacts, HW1_CONFIG_DIR: ws.configDir });
-    expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/computed with profile "quick", the report is built with "full"/);
-  });
-});
-
-describe('1-1 simulate a function, diverging runs', () => {
-  it('draws no diverged run: a notice for each instead', async () => {
-    const config = tinyConfig('simulate-function', { seeds: [1], epochs: 20, learningRate: 1000000 });
-    const { artifacts } = runStageWith('simulate-function', config, { HW1_PROFILE: 'quick' });
-    const { data } = readStageArtifact(artifacts, simulateFunction);
-    const out = tempDir();
-    const ws = siteWorkspace(await quickArtifacts(), [{ stage: 'simulate-function', config, artifacts }]);
-    const site = buildSite(out, { HW1_CONFIG_DIR: ws.configDir, HW1_ARTIFACTS_DIR: ws.artifacts, HW1_PROFILE: 'quick' });
-    expect(site.status, site.stderr + site.stdout).toBe(0);
-    const doc = page(out);
-    for (const f of data.functions) {
-      const drawn = f.results.filter((m) => m.runs.some((x) => !x.diverged)).length;
-      const a = doc.getElementById(`figure-a-${f.id}`)!;
-      expect(marks(a, 'median per model')).toBe(drawn);
-      const notices = [...a.querySelectorAll('.notice')].map((n) => n.textContent);
-      const expected = f.results.flatMap((m) =>
-        m.runs
-          .filter((x) => x.diverged)
-          .map((x) => `Diverged and not drawn: ${m.model}, seed ${x.seed}, loss ${x.diverged!.value} in epoch ${x.diverged!.epoch}.`),
-      );
-      expect(notices).toEqual(expected);
-    }
-  }, 900_000);
 });
