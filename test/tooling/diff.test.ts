@@ -5,7 +5,7 @@
  * the worktrees gone afterwards; and each error, each leaving nothing behind.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,9 @@ function projectRepo() {
   const head = commitMinimalRatio(repo, base, { ...tiny['minimal-ratio'], runs: 3 }, 'head: minimal-ratio runs 3');
   // Outside git: the packages of this checkout.
   symlinkSync(join(root, 'node_modules'), join(repo, 'node_modules'));
+  // And its native kernels, as npm ci built them: the sides reuse them (compare/native.ts) instead of compiling.
+  const build = join(root, 'pipeline/native/build');
+  if (existsSync(build)) cpSync(build, join(repo, 'pipeline/native/build'), { recursive: true });
   writeFileSync(join(repo, '.git/info/exclude'), 'node_modules\n');
   return { repo, readme, base, head };
 }

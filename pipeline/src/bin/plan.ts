@@ -5,8 +5,7 @@
  * cache configured (TURBO_API, TURBO_TOKEN, TURBO_TEAM) an entry there counts
  * as present.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dryRun } from '../compare/turbo.ts';
 import { parseCommandLine } from '../core/cli.ts';
 import { activeProfile } from '../core/config.ts';
 import { runMain } from '../core/errors.ts';
@@ -26,13 +25,6 @@ turbo's dry run asks the remote cache whether it holds an entry, not whether
 its signature verifies: an entry altered on the server is listed as cached
 and recomputed (and said so) by the run that meets it.`;
 
-interface DryTask {
-  taskId: string;
-  task: string;
-  hash: string;
-  cache: { local: boolean; remote: boolean; status: string; source?: string };
-}
-
 export interface Plan {
   profile: string;
   backend: string;
@@ -45,16 +37,7 @@ export interface Plan {
 export function plan(cwd = projectRoot, env: NodeJS.ProcessEnv = process.env): Plan {
   // Checked as under turbo (which this plans for): a spelled-out HW1_PROFILE=full is refused here too.
   const profile = activeProfile({ ...env, TURBO_HASH: 'plan' });
-  const r = spawnSync(join(projectRoot, 'node_modules', '.bin', 'turbo'), ['run', 'report', '--dry=json'], {
-    cwd,
-    env,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.status !== 0)
-    throw new Error(`turbo run report --dry=json failed (exit code ${r.status}):\n${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`);
-  const dry = JSON.parse(r.stdout) as { tasks: DryTask[] };
-  const stages = dry.tasks.filter((t) => /^stage:/.test(t.task));
+  const stages = dryRun(cwd, env).filter((t) => /^stage:/.test(t.task));
   return {
     profile,
     backend: env.HW1_BACKEND || 'auto',

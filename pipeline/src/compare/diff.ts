@@ -10,10 +10,9 @@
  * A side's stages are read off its turbo.json (the `stage:<name>` tasks), so
  * a revision of another layout still compares.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ArtifactError, type Manifest, manifestSchema, readArtifact } from '../core/artifact.ts';
+import { type Manifest, manifestSchema } from '../core/artifact.ts';
 import type { Profile } from '../core/config.ts';
 import { duration } from '../core/format.ts';
 import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
@@ -22,20 +21,19 @@ import type { Logger } from '../core/progress.ts';
 import { specs } from '../stages/registry.ts';
 import { type Comparison, compareStage, orderStages, type ReportChanges, reportChangesSchema, type SideInput, toMarkdown, toText } from './comparison.ts';
 import { stageCodeChanges, stageConfigChanges } from './inputs.ts';
-import { checkMetrics, loadMetrics } from './metrics.ts';
+import { readStageMetrics } from './metrics.ts';
+import { reuseNativeBuild } from './native.ts';
 import {
-  addWorktree,
   DiffError,
   git,
   missingLayout,
   provideNodeModules,
-  removeWorktree,
   repositoryOf,
   resolveRevision,
   runProcess,
   type SideName,
   snapshotWorkingTree,
-  stopChildren,
+  Worktrees,
 } from './worktree.ts';
 
 export interface DiffOptions {
@@ -80,7 +78,7 @@ export function stagesOf(dir: string): Array<{ name: string; title: string }> {
 }
 
 /** The environment a side's turbo and site build see: the user's, minus what would point them elsewhere. */
-function sideEnv(profile: Profile, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function sideEnv(profile: Profile, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: profile, ...extra };
   // Full is the unset variable, the one cache key turbo has for it (see activeProfile).
   if (profile === 'full') delete env.HW1_PROFILE;
@@ -117,31 +115,46 @@ function logTail(dir: string, stage: string, fallback: string[]): string {
     .join('\n');
 }
 
+/**
+ * Makes a checkout of another revision ready to run as its own report would:
+ * node_modules (linked when the lockfile matches), the dataset links turbo
+ * hashes and the cached dataset hashes, and its native kernels (the main
+ * checkout's build when the sources are the same, else built as npm ci
+ * would). Shared by `npm run diff` and `npm run history`.
+ */
+export async function prepareCheckout(dir: string, label: string, profile: Profile, log: (line: string) => void): Promise<void> {
+  const how = await provideNodeModules(projectRoot, dir, log);
+  log(`${label} checked out in ${dir} (node_modules ${how === 'linked' ? 'linked to this checkout’s' : 'installed with npm ci'})`);
+  // The dataset links turbo hashes, and the cached dataset hashes (keyed by file, so valid here too).
+  mkdirSync(join(dir, 'cache'), { recursive: true });
+  const ids = join(projectRoot, 'cache', 'data-ids.json');
+  if (existsSync(ids)) copyFileSync(ids, join(dir, 'cache', 'data-ids.json'));
+  const linked = await runProcess('npm', ['run', '--silent', 'datasets'], { cwd: dir, env: sideEnv(profile) });
+  if (linked.code !== 0) throw new DiffError(`${label}: linking the datasets (npm run datasets) failed:\n${linked.tail.join('\n')}`);
+  // Linked node_modules skip the install's build of the native kernels: the revision gets its own, as npm ci
+  // would, so it runs (and is cached) as its report would. A revision without them has no such script.
+  const scripts = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  if (how === 'linked' && scripts['build:native']) {
+    if (reuseNativeBuild(projectRoot, dir)) {
+      log('native kernels: the same sources as this checkout’s build, reused');
+      return;
+    }
+    const built = await runProcess('npm', ['run', '--silent', 'build:native'], { cwd: dir, env: sideEnv(profile) });
+    const said = built.tail
+      .filter((l) => l.trim())
+      .at(-1)
+      ?.trim();
+    log(said ?? `npm run build:native exited ${built.code}`);
+  }
+}
+
 async function prepareSide(side: SideName, rev: string | null, commit: string, label: string, dir: string, profile: Profile, log: Logger): Promise<SideResult> {
   const t0 = performance.now();
   const missing = missingLayout(dir);
   if (missing.length) {
     throw new DiffError(`the ${side} revision ${rev ?? 'working tree'} (${commit.slice(0, 10)}) does not have the project's layout: no ${missing.join(', ')}`);
   }
-  const how = await provideNodeModules(projectRoot, dir, (l) => log.info(`${side}: ${l}`));
-  log.info(`${side}: ${label} checked out in ${dir} (node_modules ${how === 'linked' ? 'linked to this checkout’s' : 'installed with npm ci'})`);
-  // The dataset links turbo hashes, and the cached dataset hashes (keyed by file, so valid here too).
-  mkdirSync(join(dir, 'cache'), { recursive: true });
-  const ids = join(projectRoot, 'cache', 'data-ids.json');
-  if (existsSync(ids)) copyFileSync(ids, join(dir, 'cache', 'data-ids.json'));
-  const linked = await runProcess('npm', ['run', '--silent', 'datasets'], { cwd: dir, env: sideEnv(profile) });
-  if (linked.code !== 0) throw new DiffError(`${side}: linking the datasets (npm run datasets) failed:\n${linked.tail.join('\n')}`);
-  // Linked node_modules skip the install's build of the native kernels: the revision builds its own, as npm ci
-  // would, so each side runs (and is cached) as its report would. A revision without them has no such script.
-  const scripts = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-  if (how === 'linked' && scripts['build:native']) {
-    const built = await runProcess('npm', ['run', '--silent', 'build:native'], { cwd: dir, env: sideEnv(profile) });
-    const said = built.tail
-      .filter((l) => l.trim())
-      .at(-1)
-      ?.trim();
-    log.info(`${side}: ${said ?? `npm run build:native exited ${built.code}`}`);
-  }
+  await prepareCheckout(dir, label, profile, (l) => log.info(`${side}: ${l}`));
   const stages = stagesOf(dir);
   const turbo = join(projectRoot, 'node_modules', '.bin', 'turbo');
   const args = [
@@ -187,26 +200,8 @@ async function sideInput(result: SideResult, stage: string): Promise<SideInput> 
   } catch (err) {
     throw new DiffError(`stage "${stage}" on the ${result.side} side (${result.label}) left no readable artifact at ${file}: ${(err as Error).message}`);
   }
-  // This checkout's spec validates the artifact's data before its metrics are computed.
-  const spec = (specs as Record<string, (typeof specs)[keyof typeof specs] | undefined>)[stage];
-  const metricsModule = await loadMetrics(stage);
-  if (!spec || !metricsModule) {
-    return {
-      status,
-      manifest,
-      metrics: null,
-      note: `no metrics: this checkout has no ${spec ? `pipeline/src/stages/${stage}/metrics.ts` : `stage "${stage}"`}`,
-    };
-  }
-  try {
-    // A side from an older revision may have no result hash; a hash that is there is checked.
-    const artifact = readArtifact(file, stage, spec.schemaVersion, spec.dataSchema, { allowUnhashed: true });
-    return { status, manifest, metrics: checkMetrics(stage, metricsModule.metrics(artifact.data as never)), note: null };
-  } catch (err) {
-    if (err instanceof ArtifactError)
-      return { status, manifest, metrics: null, note: `no metrics: its artifact does not match this checkout's schema of the stage` };
-    throw err;
-  }
+  const read = await readStageMetrics(file, stage);
+  return { status, manifest, metrics: read.metrics, note: read.note };
 }
 
 export async function compare(base: SideResult, head: SideResult, profile: Profile): Promise<Comparison> {
@@ -250,28 +245,8 @@ export async function diff(options: DiffOptions, log: Logger): Promise<number> {
   const headCommit = options.head === null ? null : resolveRevision(top, options.head, 'head');
 
   const t0 = performance.now();
-  const scratch = mkdtempSync(join(tmpdir(), 'hw1-diff-'));
-  const worktrees: string[] = [];
-  let cleaned = false;
-  const cleanup = (): void => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const dir of worktrees) removeWorktree(top, dir);
-    rmSync(scratch, { recursive: true, force: true });
-  };
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write(`\n[diff] ${signal}: stopping and removing the temporary worktrees\n`);
-    void stopChildren().finally(() => {
-      cleanup();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', cleanup);
+  const worktrees = new Worktrees(top, 'hw1-diff-', '[diff]');
+  const scratch = worktrees.scratch;
 
   try {
     const short = (c: string) => c.slice(0, 7);
@@ -289,9 +264,7 @@ export async function diff(options: DiffOptions, log: Logger): Promise<number> {
         const dirty = git(['rev-parse', `${commit}^{tree}`], top) !== git(['rev-parse', 'HEAD^{tree}'], top);
         label = `head working tree (${dirty ? `uncommitted changes on ${short(onto)}` : short(onto)})`;
       }
-      const dir = join(scratch, side);
-      worktrees.push(dir);
-      addWorktree(top, dir, commit);
+      const dir = worktrees.add(side, commit);
       results.push(await prepareSide(side, rev, commit, label, join(dir, prefix), profile, log));
     }
     const [base, head] = results as [SideResult, SideResult];
@@ -324,9 +297,9 @@ export async function diff(options: DiffOptions, log: Logger): Promise<number> {
     return 0;
   } catch (err) {
     // An interrupted diff's children fail; the signal handler reports and exits.
-    if (interrupted) await new Promise(() => {});
+    if (worktrees.interrupted) await new Promise(() => {});
     throw err;
   } finally {
-    if (!interrupted) cleanup();
+    if (!worktrees.interrupted) worktrees.dispose();
   }
 }

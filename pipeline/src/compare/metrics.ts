@@ -3,8 +3,10 @@
  * type and how to write one are in core/metrics.ts) and checking what it returns.
  */
 import { existsSync } from 'node:fs';
+import { ArtifactError, readArtifact } from '../core/artifact.ts';
 import type { Metric } from '../core/metrics.ts';
 import { stageFile } from '../core/paths.ts';
+import { specs } from '../stages/registry.ts';
 
 export interface MetricsModule {
   metrics(data: never): Metric[];
@@ -28,4 +30,24 @@ export function checkMetrics(stage: string, list: readonly Metric[]): Metric[] {
     if (m.value !== null && !Number.isFinite(m.value)) throw new Error(`metrics of stage "${stage}": "${m.name}" is ${m.value}`);
   }
   return [...list];
+}
+
+/**
+ * A stage's metrics from an artifact file, by this checkout's definitions:
+ * its spec validates the data (an artifact of an older revision may have no
+ * result hash; one that is there is checked), its metrics.ts computes them.
+ * `note` says why there are none (no metrics module, data of another shape).
+ */
+export async function readStageMetrics(file: string, stage: string): Promise<{ metrics: Metric[] | null; note: string | null }> {
+  const spec = (specs as Record<string, (typeof specs)[keyof typeof specs] | undefined>)[stage];
+  const module = await loadMetrics(stage);
+  if (!spec || !module)
+    return { metrics: null, note: `no metrics: this checkout has no ${spec ? `pipeline/src/stages/${stage}/metrics.ts` : `stage "${stage}"`}` };
+  try {
+    const artifact = readArtifact(file, stage, spec.schemaVersion, spec.dataSchema, { allowUnhashed: true });
+    return { metrics: checkMetrics(stage, module.metrics(artifact.data as never)), note: null };
+  } catch (err) {
+    if (err instanceof ArtifactError) return { metrics: null, note: `no metrics: its artifact does not match this checkout's schema of the stage` };
+    throw err;
+  }
 }

@@ -1,12 +1,14 @@
 /**
- * Temporary checkouts for `npm run diff`: a git worktree of a revision (or of
- * a snapshot of the working tree), given the main checkout's node_modules when
- * the lockfile matches, and removed again whatever happens. Child processes
- * run in their own process group so an interrupted diff can stop them before
- * it removes their directory.
+ * Temporary checkouts for `npm run diff` and `npm run history`: a git
+ * worktree of a revision (or of a snapshot of the working tree), given the
+ * main checkout's node_modules when the lockfile matches, and removed again
+ * whatever happens (Worktrees). Child processes run in their own process
+ * group so an interrupted command can stop them before it removes their
+ * directory.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InputError } from '../core/errors.ts';
 
@@ -84,6 +86,64 @@ export function removeWorktree(repo: string, dir: string): void {
   } catch {
     // Nothing to prune.
   }
+}
+
+/**
+ * A scratch folder for temporary worktrees of one repository. Every worktree
+ * added is removed with the folder at the end (dispose), on exit, and on
+ * Ctrl-C or SIGTERM, which first stop the children runProcess started and
+ * then exit 130 or 143 saying so.
+ */
+export class Worktrees {
+  readonly scratch: string;
+  /** Set once a signal arrived: the command's failures from then on are the signal's doing. */
+  interrupted = false;
+  private readonly dirs = new Set<string>();
+  private disposed = false;
+  private readonly repo: string;
+  private readonly tag: string;
+
+  constructor(repo: string, prefix: string, tag: string) {
+    this.repo = repo;
+    this.tag = tag;
+    this.scratch = mkdtempSync(join(tmpdir(), prefix));
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+    process.on('exit', this.dispose);
+  }
+
+  /** A worktree of `commit` at <scratch>/<name>. */
+  add(name: string, commit: string): string {
+    const dir = join(this.scratch, name);
+    this.dirs.add(dir);
+    addWorktree(this.repo, dir, commit);
+    return dir;
+  }
+
+  remove(dir: string): void {
+    removeWorktree(this.repo, dir);
+    this.dirs.delete(dir);
+  }
+
+  readonly dispose = (): void => {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const dir of this.dirs) removeWorktree(this.repo, dir);
+    rmSync(this.scratch, { recursive: true, force: true });
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    process.off('exit', this.dispose);
+  };
+
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    process.stderr.write(`\n${this.tag} ${signal}: stopping and removing the temporary worktrees\n`);
+    void stopChildren().finally(() => {
+      this.dispose();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
 }
 
 /** Whether `dir` holds the project: a revision from before the pipeline existed does not. */
