@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { builtClaimsSchema } from '../../pipeline/src/compare/comparison.ts';
 import { resultHash } from '../../pipeline/src/core/artifact.ts';
 import { outcomeOf } from '../../site/src/lib/claims/check.ts';
 import { builtClaims } from '../../site/src/lib/claims/claims-log.ts';
@@ -59,6 +60,9 @@ describe('claims checked against the artifacts', () => {
       // A finding shows only its chosen sentence; a yes/no claim records no outcome.
       if (result.outcome !== undefined) expect(c.outcome, where).toBe(outcomeOf(result));
     }
+    // The same verdicts recorded beside the pages, for npm run history.
+    const recorded = builtClaimsSchema.parse(JSON.parse(readFileSync(join(out, 'claims.json'), 'utf8')));
+    expect(recorded.claims).toEqual(claims.map(({ page, check, args, status, outcome }) => ({ page, check, args, status, outcome })));
   });
 
   it('flags the contradicted claim on its page, in words, right after its text', () => {

@@ -26,6 +26,8 @@ export const metricDiffSchema = z.strictObject({
   beyondSpread: z.boolean().nullable(),
   baseSeeds: z.array(z.number()).nullable(),
   headSeeds: z.array(z.number()).nullable(),
+  /** One of the stage's headline metrics (core/metrics.ts headline), the ones `npm run history` follows. */
+  headline: z.boolean(),
 });
 export type MetricDiff = z.infer<typeof metricDiffSchema>;
 
@@ -102,6 +104,27 @@ export const reportChangesSchema = z.strictObject({
 });
 export type ReportChanges = z.infer<typeof reportChangesSchema>;
 
+/**
+ * The claims and findings a report build found on its pages, as the site
+ * writes them beside the report (claims.json; site/src/lib/claims/claims-log.ts):
+ * `npm run history` counts them per commit.
+ */
+export const builtClaimsSchema = z.strictObject({
+  version: z.literal(1),
+  claims: z.array(
+    z.strictObject({
+      page: z.string(),
+      check: z.string(),
+      args: z.string(),
+      /** pass: the claim holds (a finding: its outcome was checked); fail: contradicted; unchecked: data missing. */
+      status: z.enum(['pass', 'fail', 'unchecked']),
+      /** A finding's outcome; null for a claim. */
+      outcome: z.string().nullable(),
+    }),
+  ),
+});
+export type BuiltClaims = z.infer<typeof builtClaimsSchema>;
+
 export const comparisonSchema = z.strictObject({
   version: z.literal(1),
   profile: z.string(),
@@ -115,12 +138,26 @@ export const comparisonSchema = z.strictObject({
 export type Comparison = z.infer<typeof comparisonSchema>;
 
 /** Equal up to rounding noise far below anything the report prints. */
-function same(a: number | null, b: number | null): boolean {
+export function same(a: number | null, b: number | null): boolean {
   if (a === null || b === null) return a === b;
   return Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 }
 
 const range = (xs: readonly number[]) => Math.max(...xs) - Math.min(...xs);
+
+/** The spread (max − min) over seeds, where there are two seeds or more; else null. */
+export const seedSpread = (seeds: readonly number[] | null | undefined): number | null => (seeds && seeds.length >= 2 ? range(seeds) : null);
+
+/**
+ * Whether a metric moved from `a` to `b` by more than the spread over seeds
+ * on either side (the larger): null when it did not change, or when either
+ * side has no spread (fewer than two seeds). Used by `npm run diff` and
+ * `npm run history` alike.
+ */
+export function beyondSpread(a: number | null, b: number | null, spreadA: number | null, spreadB: number | null): boolean | null {
+  if (a === null || b === null || same(a, b) || spreadA === null || spreadB === null) return null;
+  return Math.abs(b - a) > Math.max(spreadA, spreadB);
+}
 
 export function diffMetrics(base: readonly Metric[] | null, head: readonly Metric[] | null): MetricDiff[] {
   const b = new Map((base ?? []).map((m) => [m.name, m]));
@@ -135,8 +172,6 @@ export function diffMetrics(base: readonly Metric[] | null, head: readonly Metri
     const delta = bv !== null && hv !== null ? hv - bv : null;
     const bs = x?.perSeed ?? null;
     const hs = y?.perSeed ?? null;
-    const beyondSpread =
-      delta !== null && !same(bv, hv) && bs && hs && bs.length >= 2 && hs.length >= 2 ? Math.abs(delta) > Math.max(range(bs), range(hs)) : null;
     return {
       name,
       format: (y ?? x)!.format,
@@ -145,9 +180,10 @@ export function diffMetrics(base: readonly Metric[] | null, head: readonly Metri
       head: hv,
       delta,
       changed: !x || !y || !same(bv, hv),
-      beyondSpread,
+      beyondSpread: beyondSpread(bv, hv, seedSpread(bs), seedSpread(hs)),
       baseSeeds: bs,
       headSeeds: hs,
+      headline: Boolean((y ?? x)!.headline),
     };
   });
   return [...rows.filter((r) => r.changed), ...rows.filter((r) => !r.changed)];
@@ -271,7 +307,7 @@ function metricTable(rows: readonly MetricDiff[]): string[] {
     '| --- | ---: | ---: | ---: | --- |',
     ...rows.map((m) => {
       const dir = direction(m);
-      return `| ${cell(m.name)} | ${formatValue(m.base, m.format)} | ${formatValue(m.head, m.format)} | ${formatDelta(m)}${dir ? ` (${dir})` : ''} | ${spreadText(m)} |`;
+      return `| ${m.headline ? `**${cell(m.name)}**` : cell(m.name)} | ${formatValue(m.base, m.format)} | ${formatValue(m.head, m.format)} | ${formatDelta(m)}${dir ? ` (${dir})` : ''} | ${spreadText(m)} |`;
     }),
   ];
 }

@@ -17,6 +17,9 @@
  * - `perSeed` holds one value per seed (or independent run) where the stage
  *   repeats a run; the diff then says whether a change exceeds the spread
  *   over seeds.
+ * - `headline` marks the few a reader follows the stage by (wrap them in
+ *   `headline(…)`): `npm run history` gives each a column, commit by commit;
+ *   the diff lists every metric and says which are headline.
  *
  * Nothing in the stage's run.ts or spec.ts imports its metrics.ts, so a
  * metric can change without retraining the stage (the run module's imports
@@ -34,7 +37,11 @@ export interface Metric {
   format: MetricFormat;
   better?: 'lower' | 'higher';
   perSeed?: number[];
+  headline?: boolean;
 }
+
+/** The same metric, marked as one of the stage's headline numbers (when `when` holds; e.g. only the first and last model's). */
+export const headline = (m: Metric, when = true): Metric => (when ? { ...m, headline: true } : m);
 
 /** A metric over seeds: the median as value, every seed's value kept; null when there are none. */
 export function overSeeds(name: string, values: readonly number[], format: MetricFormat, better?: Metric['better']): Metric {

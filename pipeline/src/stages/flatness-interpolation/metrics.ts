@@ -1,5 +1,5 @@
 /** Scalar metrics of "flatness vs. generalization, part 1" for `npm run diff` (see core/metrics.ts). */
-import { type Metric, overSeeds } from '../../core/metrics.ts';
+import { headline, type Metric, overSeeds } from '../../core/metrics.ts';
 import type { InterpolationData } from './spec.ts';
 
 export function metrics(data: InterpolationData): Metric[] {
@@ -30,11 +30,13 @@ export function metrics(data: InterpolationData): Metric[] {
       ),
     );
     out.push(
-      overSeeds(
-        `${m.name} · test accuracy`,
-        ok.map((t) => t.test!.accuracy),
-        'percent',
-        'higher',
+      headline(
+        overSeeds(
+          `${m.name} · test accuracy`,
+          ok.map((t) => t.test!.accuracy),
+          'percent',
+          'higher',
+        ),
       ),
     );
   }

@@ -1,9 +1,9 @@
 /** Scalar metrics of "flatness vs. generalization, part 2" for `npm run diff` (see core/metrics.ts). */
-import { type Metric, overSeeds } from '../../core/metrics.ts';
+import { headline, type Metric, overSeeds } from '../../core/metrics.ts';
 import type { SensitivityData } from './spec.ts';
 
 export function metrics(data: SensitivityData): Metric[] {
-  return data.models.flatMap((m) => {
+  return data.models.flatMap((m, i) => {
     const ok = m.runs.filter((r) => r.diverged === null);
     const name = `batch ${m.batchSize}`;
     return [
@@ -30,10 +30,14 @@ export function metrics(data: SensitivityData): Metric[] {
         'percent',
         'higher',
       ),
-      overSeeds(
-        `${name} · sensitivity`,
-        ok.map((r) => r.sensitivity!),
-        'sci',
+      // Headline: the sensitivity of the smallest and the largest batch.
+      headline(
+        overSeeds(
+          `${name} · sensitivity`,
+          ok.map((r) => r.sensitivity!),
+          'sci',
+        ),
+        i === 0 || i === data.models.length - 1,
       ),
       overSeeds(
         `${name} · sharpness (λmax)`,

@@ -1,5 +1,5 @@
 /** Scalar metrics of "what happens when the gradient is almost zero" for `npm run diff` (see core/metrics.ts). */
-import { type Metric, overSeeds } from '../../core/metrics.ts';
+import { headline, type Metric, overSeeds } from '../../core/metrics.ts';
 import type { MinimalRatioData } from './spec.ts';
 
 export function metrics(data: MinimalRatioData): Metric[] {
@@ -8,16 +8,20 @@ export function metrics(data: MinimalRatioData): Metric[] {
   const count = (stop: string) => ok.filter((r) => r.stop === stop).length;
   return [
     { name: 'parameters', value: data.setup.parameters, format: 'int' },
-    overSeeds(
-      'minimal ratio',
-      ok.map((r) => r.minimalRatio!),
-      'fixed',
+    headline(
+      overSeeds(
+        'minimal ratio',
+        ok.map((r) => r.minimalRatio!),
+        'fixed',
+      ),
     ),
-    overSeeds(
-      'loss at the near-critical point',
-      ok.map((r) => r.loss!),
-      'sci',
-      'lower',
+    headline(
+      overSeeds(
+        'loss at the near-critical point',
+        ok.map((r) => r.loss!),
+        'sci',
+        'lower',
+      ),
     ),
     overSeeds(
       'gradient norm at the near-critical point',

@@ -1,22 +1,26 @@
 /** Scalar metrics of "visualize the optimization process" for `npm run diff` (see core/metrics.ts). */
-import { type Metric, overSeeds } from '../../core/metrics.ts';
+import { headline, type Metric, overSeeds } from '../../core/metrics.ts';
 import type { OptimizationProcessData } from './spec.ts';
 
 export function metrics(data: OptimizationProcessData): Metric[] {
   const ok = data.runs.filter((r) => r.diverged === null);
   const out: Metric[] = [
     { name: 'parameters', value: data.training.parameters, format: 'int' },
-    overSeeds(
-      'final training loss',
-      ok.map((r) => r.finalLoss!),
-      'sci',
-      'lower',
+    headline(
+      overSeeds(
+        'final training loss',
+        ok.map((r) => r.finalLoss!),
+        'sci',
+        'lower',
+      ),
     ),
-    overSeeds(
-      'final gradient norm',
-      ok.filter((r) => r.iterations.gradientNorm.length > 0).map((r) => r.iterations.gradientNorm.at(-1)!),
-      'sci',
-      'lower',
+    headline(
+      overSeeds(
+        'final gradient norm',
+        ok.filter((r) => r.iterations.gradientNorm.length > 0).map((r) => r.iterations.gradientNorm.at(-1)!),
+        'sci',
+        'lower',
+      ),
     ),
     { name: 'diverged runs', value: data.runs.length - ok.length, format: 'int', better: 'lower' },
   ];

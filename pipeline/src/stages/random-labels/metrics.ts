@@ -1,5 +1,5 @@
 /** Scalar metrics of "can a network fit random labels?" for `npm run diff` (see core/metrics.ts). */
-import { type Metric, overSeeds } from '../../core/metrics.ts';
+import { headline, type Metric, overSeeds } from '../../core/metrics.ts';
 import type { RandomLabelsData } from './spec.ts';
 
 export function metrics(data: RandomLabelsData): Metric[] {
@@ -17,12 +17,15 @@ export function metrics(data: RandomLabelsData): Metric[] {
         'lower',
       ),
     );
+    // Headline: training accuracy (memorised?) and test accuracy (learned?) on each kind of labels.
     out.push(
-      overSeeds(
-        `${kind} labels · final training accuracy`,
-        last.map((e) => e.train.accuracy),
-        'percent',
-        'higher',
+      headline(
+        overSeeds(
+          `${kind} labels · final training accuracy`,
+          last.map((e) => e.train.accuracy),
+          'percent',
+          'higher',
+        ),
       ),
     );
     out.push(
@@ -34,11 +37,13 @@ export function metrics(data: RandomLabelsData): Metric[] {
       ),
     );
     out.push(
-      overSeeds(
-        `${kind} labels · final test accuracy`,
-        last.map((e) => e.test.accuracy),
-        'percent',
-        kind === 'true' ? 'higher' : undefined,
+      headline(
+        overSeeds(
+          `${kind} labels · final test accuracy`,
+          last.map((e) => e.test.accuracy),
+          'percent',
+          kind === 'true' ? 'higher' : undefined,
+        ),
       ),
     );
     // Epochs until 99% training accuracy; a seed that never got there counts as one past the last epoch.

@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ReportChanges } from '@hw1/pipeline/comparison';
+import { type BuiltClaims, builtClaimsSchema, type ReportChanges } from '@hw1/pipeline/comparison';
 import { escapeHtml } from '@hw1/pipeline/format';
 import type { AstroIntegration } from 'astro';
 import { parseHTML } from 'linkedom';
@@ -156,12 +156,28 @@ function writeReportChanges(dir: string): void {
   );
 }
 
+/** claims.json beside the pages: every claim and finding with its verdict, the record `npm run history` counts per commit. */
+function writeClaimsFile(dir: string, claims: readonly BuiltClaim[]): void {
+  const file: BuiltClaims = {
+    version: 1,
+    claims: claims.map((c) => ({
+      page: c.page,
+      check: c.check,
+      args: c.args,
+      status: c.status as BuiltClaims['claims'][number]['status'],
+      outcome: c.outcome,
+    })),
+  };
+  writeFileSync(join(dir, 'claims.json'), `${JSON.stringify(builtClaimsSchema.parse(file), null, 1)}\n`);
+}
+
 export function claimsLog(): AstroIntegration {
   return {
     name: 'hw1-claims',
     hooks: {
       'astro:build:done': ({ dir }) => {
         const claims = builtClaims(fileURLToPath(dir));
+        writeClaimsFile(fileURLToPath(dir), claims);
         if (process.env.HW1_COMPARE) writeReportChanges(fileURLToPath(dir));
         const failed = claims.filter((c) => c.status === 'fail');
         const skipped = claims.filter((c) => c.status === 'unchecked');
