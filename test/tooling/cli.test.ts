@@ -22,7 +22,7 @@ const commands: Array<[string, string]> = [
 describe('every command', () => {
   it('is found in package.json', () => {
     expect(commands.map(([name]) => name).sort()).toEqual(
-      ['bench', 'build:native', 'cache-server', 'datasets', 'diff', 'new-stage', 'pdf', 'plan', 'preview', 'publish:local', 'stage', 'sync'].sort(),
+      ['bench', 'build:native', 'cache-server', 'datasets', 'diff', 'history', 'new-stage', 'pdf', 'plan', 'preview', 'publish:local', 'stage', 'sync'].sort(),
     );
   });
 

@@ -4,89 +4,21 @@
  * stages replayed from turbo's cache, the changed one run and listed first,
  * the worktrees gone afterwards; and each error, each leaving nothing behind.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import { type Comparison, comparisonSchema } from '../../pipeline/src/compare/comparison.ts';
-import { type Result, root, tempDir } from '../helpers/helpers.ts';
+import { type Result, tempDir } from '../helpers/helpers.ts';
+import { commitQuick, projectEnv as env, TINY, tinyProjectRepo, worktrees } from '../helpers/project-repo.ts';
 
-const STAGES = ['simulate-function', 'minimal-ratio'];
-const tiny: Record<string, object> = {
-  'simulate-function': { seeds: [1, 2], epochs: 20, trainingPoints: 32, gridPoints: 21 },
-  'minimal-ratio': { runs: 2, phase1: { epochs: 100 }, phase2: { maxSteps: 20 } },
-};
-
-const git = (repo: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-  }).trim();
-
-function setQuick(repo: string, stage: string, quick: object): void {
-  const file = join(repo, 'content/experiments', `${stage}.yaml`);
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  doc.setIn(['profiles', 'quick'], doc.createNode(quick));
-  writeFileSync(file, doc.toString());
-}
-
-/** A commit on top of `from` with minimal-ratio's quick profile set to `quick`; returns its hash. */
-function commitMinimalRatio(repo: string, from: string, quick: object, message: string): string {
-  git(repo, 'checkout', '-q', '--detach', from);
-  setQuick(repo, 'minimal-ratio', quick);
-  git(repo, 'commit', '-qam', message);
-  return git(repo, 'rev-parse', 'HEAD');
-}
-
-/**
- * The project as it is now (tracked and untracked files) in a new repository:
- * a first commit with only the README (no project layout), then the project
- * with two stages on tiny budgets (base), then minimal-ratio changed (head).
- */
+/** The project in a new repository, two stages on tiny budgets, then minimal-ratio changed (head). */
 function projectRepo() {
-  const repo = tempDir('hw1-repo-');
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-    .split('\0')
-    .filter(Boolean);
-  for (const f of files) {
-    if (!existsSync(join(root, f))) continue;
-    mkdirSync(dirname(join(repo, f)), { recursive: true });
-    copyFileSync(join(root, f), join(repo, f));
-  }
-  // A side's stages are its turbo.json's stage tasks (compare/diff.ts stagesOf): keep two.
-  const turboFile = join(repo, 'turbo.json');
-  const turbo = JSON.parse(readFileSync(turboFile, 'utf8')) as { tasks: Record<string, { dependsOn?: string[] }> };
-  const isStage = (task: string) => task.startsWith('@hw1/pipeline#stage:');
-  const kept = (task: string) => STAGES.includes(task.slice('@hw1/pipeline#stage:'.length));
-  for (const task of Object.keys(turbo.tasks)) if (isStage(task) && !kept(task)) delete turbo.tasks[task];
-  const report = turbo.tasks['@hw1/site#report']!;
-  report.dependsOn = report.dependsOn!.filter((t) => !isStage(t) || kept(t));
-  writeFileSync(turboFile, `${JSON.stringify(turbo, null, 2)}\n`);
-  for (const s of STAGES) setQuick(repo, s, tiny[s]!);
-  git(repo, 'init', '-q');
-  git(repo, 'add', 'README.md');
-  git(repo, 'commit', '-qm', 'readme only');
-  const readme = git(repo, 'rev-parse', 'HEAD');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-qm', 'base');
-  const base = git(repo, 'rev-parse', 'HEAD');
-  const head = commitMinimalRatio(repo, base, { ...tiny['minimal-ratio'], runs: 3 }, 'head: minimal-ratio runs 3');
-  // Outside git: the packages of this checkout.
-  symlinkSync(join(root, 'node_modules'), join(repo, 'node_modules'));
-  // And its native kernels, as npm ci built them: the sides reuse them (compare/native.ts) instead of compiling.
-  const build = join(root, 'pipeline/native/build');
-  if (existsSync(build)) cpSync(build, join(repo, 'pipeline/native/build'), { recursive: true });
-  writeFileSync(join(repo, '.git/info/exclude'), 'node_modules\n');
+  const { repo, readme, base } = tinyProjectRepo();
+  const head = commitQuick(repo, base, 'minimal-ratio', { ...TINY['minimal-ratio'], runs: 3 }, 'head: minimal-ratio runs 3');
   return { repo, readme, base, head };
 }
-
-const env = (): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = { ...process.env, HW1_PROFILE: 'quick', HW1_WORKERS: '1' };
-  for (const k of Object.keys(e)) if (k.startsWith('HW1_') && k !== 'HW1_PROFILE' && k !== 'HW1_WORKERS') delete e[k];
-  return e;
-};
 
 function diff(repo: string, args: string[]): Result {
   const r = spawnSync(process.execPath, [join(repo, 'pipeline/src/bin/diff.ts'), ...args], { cwd: repo, env: env(), encoding: 'utf8' });
@@ -94,10 +26,6 @@ function diff(repo: string, args: string[]): Result {
 }
 
 const scratchDirs = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('hw1-diff-')));
-const worktrees = (repo: string) =>
-  git(repo, 'worktree', 'list', '--porcelain')
-    .split('\n')
-    .filter((l) => l.startsWith('worktree ')).length;
 
 describe('npm run diff', () => {
   let r: ReturnType<typeof projectRepo>;
@@ -194,7 +122,7 @@ describe('npm run diff', () => {
     });
 
     it('a stage that fails on one side', () => {
-      const broken = commitMinimalRatio(r.repo, r.base, { ...tiny['minimal-ratio'], runs: 0 }, 'broken config');
+      const broken = commitQuick(r.repo, r.base, 'minimal-ratio', { ...TINY['minimal-ratio'], runs: 0 }, 'broken config');
       const e = diff(r.repo, [r.base, broken, '--no-site']);
       expect(e.status).toBe(2);
       expect(e.stderr).toMatch(
@@ -207,7 +135,7 @@ describe('npm run diff', () => {
     });
 
     it('Ctrl-C while a stage trains', async () => {
-      const slow = commitMinimalRatio(r.repo, r.base, { runs: 40, phase1: { epochs: 20000 }, phase2: { maxSteps: 20 } }, 'slow');
+      const slow = commitQuick(r.repo, r.base, 'minimal-ratio', { runs: 40, phase1: { epochs: 20000 }, phase2: { maxSteps: 20 } }, 'slow');
       const child = spawn(process.execPath, [join(r.repo, 'pipeline/src/bin/diff.ts'), r.base, slow, '--no-site'], { cwd: r.repo, env: env() });
       let stderr = '';
       const code = await new Promise<number | null>((resolve) => {
