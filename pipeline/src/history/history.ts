@@ -250,7 +250,7 @@ async function rowOf(c: Commit, worktrees: Worktrees, prefix: string, options: H
     }
     const site = summary.get('report');
     const claimsFile = join(dir, 'site', 'dist', 'claims.json');
-    if (!site) row.claimsReason = options.stages ? 'the report was not built (--stage)' : 'the report is not cached';
+    if (!site) row.claimsReason = options.build && options.stages ? 'the report was not built (--stage)' : 'the report is not cached';
     else if (site.execution?.exitCode) row.claimsReason = `the report's build failed (exit code ${site.execution.exitCode})`;
     else if (!existsSync(claimsFile)) row.claimsReason = 'this commit’s report does not record its claims (claims.json)';
     else {

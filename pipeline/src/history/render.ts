@@ -11,9 +11,15 @@ import type { Cell, History, HistoryRow } from './history.ts';
 const MARK = '*';
 const LEGEND = "moved beyond its seeds' spread (or, without seeds, changed) since the row before";
 
+/** As the diff writes it, but small and large numbers as 1.47e-3: a column of them stays narrow. */
+function valueText(value: number | null, format: Cell['format']): string {
+  if (format === 'sci' && value !== null && value !== 0 && (Math.abs(value) < 0.01 || Math.abs(value) >= 1e4)) return value.toExponential(2).replace('e+', 'e');
+  return formatValue(value, format);
+}
+
 function cellText(c: Cell): string {
-  const value = formatValue(c.value, c.format);
-  const range = c.seeds >= 2 && c.value !== null ? ` (${formatValue(c.min, c.format)}–${formatValue(c.max, c.format)})` : '';
+  const value = valueText(c.value, c.format);
+  const range = c.seeds >= 2 && c.value !== null ? ` (${valueText(c.min, c.format)}–${valueText(c.max, c.format)})` : '';
   return `${value}${range}`;
 }
 
