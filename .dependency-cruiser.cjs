@@ -2,7 +2,7 @@
  * The architecture, checked (test/tooling/layers.test.ts runs it): which folder
  * of the pipeline may import which, and where the site meets the pipeline.
  * Layers, lowest first: core → native → runtime | data → nn → train | analysis →
- * stages → compare | bench | tooling → bin. Imports point down only; type-only
+ * stages → compare → history; bench | tooling; → bin. Imports point down only; type-only
  * imports count too.
  * The site: lib (drawing, checks, reading artifacts) → stages (one pure view
  * per stage, and the registry that joins views to data) → components → pages.
@@ -29,6 +29,7 @@ module.exports = {
     layer('analysis', ['core', 'nn', 'analysis'], 'analyses (Hessians, PCA, sensitivity) work on models and vectors, not on training loops'),
     layer('stages', ['core', 'data', 'nn', 'train', 'analysis', 'stages'], 'a stage composes the library below it'),
     layer('compare', ['core', 'stages', 'compare'], 'the diff reads specs and artifacts; it trains nothing'),
+    layer('history', ['core', 'stages', 'compare', 'history'], 'results over commits: checkouts and metrics as the diff has them, nothing trained by import'),
     layer('bench', ['core', 'native', 'runtime', 'nn', 'train', 'stages', 'bench'], "the benchmark trains the report's models"),
     layer('tooling', ['core', 'data', 'native', 'tooling'], 'derived files and the stage scaffold'),
     {

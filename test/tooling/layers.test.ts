@@ -73,12 +73,14 @@ function tfjsIn(entries: string[]): string[] {
 describe('the site/pipeline boundary', () => {
   const exportsMap = JSON.parse(readFileSync(join(root, 'pipeline/package.json'), 'utf8')).exports as Record<string, string>;
 
-  it('exports only what the site needs: stage specs and artifacts, the comparison, formatting, statistics (and the findings’ rank statistics), errors, the command-line reader, paths and safe output directories', () => {
+  it('exports only what the site needs: stage specs and artifacts, the comparison, the history entry (and its summary of a build), formatting, statistics (and the findings’ rank statistics), errors, the command-line reader, paths and safe output directories', () => {
     expect(Object.keys(exportsMap).sort()).toEqual([
       './cli',
       './comparison',
       './errors',
       './format',
+      './history',
+      './history-entry',
       './output',
       './paths',
       './rank-stats',

@@ -22,9 +22,10 @@ import { dryRun } from '../compare/turbo.ts';
 import { DiffError, git, missingLayout, repositoryOf, runProcess, Worktrees } from '../compare/worktree.ts';
 import type { Profile } from '../core/config.ts';
 import { duration } from '../core/format.ts';
-import { type Metric, metricFormats } from '../core/metrics.ts';
+import { metricFormats } from '../core/metrics.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
+import { cellsOf } from './summary.ts';
 
 export interface HistoryOptions {
   /** A revision range (`v1..main`), or one revision whose ancestors are listed; null: HEAD. */
@@ -115,22 +116,6 @@ export function commitsOf(top: string, range: string | null, last: number): Comm
       return { commit, date, subject };
     })
     .reverse();
-}
-
-/** A stage's headline metrics as cells (marks are set once every row is known). */
-function cellsOf(metrics: readonly Metric[], filter: string | null): Cell[] {
-  return metrics
-    .filter((m) => m.headline && (!filter || m.name.toLowerCase().includes(filter.toLowerCase())))
-    .map((m) => ({
-      name: m.name,
-      format: m.format,
-      better: m.better ?? null,
-      value: m.value,
-      min: m.perSeed?.length ? Math.min(...m.perSeed) : null,
-      max: m.perSeed?.length ? Math.max(...m.perSeed) : null,
-      seeds: m.perSeed?.length ?? 0,
-      moved: false,
-    }));
 }
 
 const spreadOf = (c: Cell): number | null => (c.seeds >= 2 && c.min !== null && c.max !== null ? c.max - c.min : null);
@@ -246,7 +231,7 @@ async function rowOf(c: Commit, worktrees: Worktrees, prefix: string, options: H
       const read = await readStageMetrics(artifactPath(name, join(dir, 'cache', 'artifacts')), name);
       const status = task.cache.status === 'HIT' ? 'replayed' : 'ran';
       if (!read.metrics) row.stages.push({ name, status: 'unreadable', reason: read.note, metrics: [] });
-      else row.stages.push({ name, status, reason: null, metrics: cellsOf(read.metrics, options.metric) });
+      else row.stages.push({ name, status, reason: null, metrics: cellsOf(read.metrics, options.metric).map((c) => ({ ...c, moved: false })) });
     }
     const site = summary.get('report');
     const claimsFile = join(dir, 'site', 'dist', 'claims.json');

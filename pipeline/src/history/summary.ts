@@ -1,0 +1,75 @@
+/**
+ * The summary of a report build for its history (history/entry.ts): the
+ * headline metrics of every stage, by this checkout's metrics.ts, over the
+ * current artifacts, with the commit the build came from. The site build
+ * writes it beside the pages; `npm run history` makes its rows' cells the
+ * same way (cellsOf).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readStageMetrics } from '../compare/metrics.ts';
+import { manifestSchema } from '../core/artifact.ts';
+import type { Metric } from '../core/metrics.ts';
+import { artifactPath, projectRoot } from '../core/paths.ts';
+import { stageList } from '../stages/registry.ts';
+import type { EntryCell, EntryVerdict, HistoryEntry } from './entry.ts';
+
+export type { EntryVerdict, HistoryEntry } from './entry.ts';
+export { HISTORY_ENTRY_FILE, readEntry } from './entry.ts';
+
+/** A stage's headline metrics as cells: the median, the seeds' range and how many seeds. */
+export function cellsOf(metrics: readonly Metric[], filter: string | null = null): EntryCell[] {
+  return metrics
+    .filter((m) => m.headline && (!filter || m.name.toLowerCase().includes(filter.toLowerCase())))
+    .map((m) => ({
+      name: m.name,
+      format: m.format,
+      better: m.better ?? null,
+      value: m.value,
+      min: m.perSeed?.length ? Math.min(...m.perSeed) : null,
+      max: m.perSeed?.length ? Math.max(...m.perSeed) : null,
+      seeds: m.perSeed?.length ?? 0,
+    }));
+}
+
+function gitLine(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * This checkout's report as a history entry, from its artifacts (under
+ * `artifactsDir`) and the claims its pages show; null outside a git checkout
+ * (an entry names its commit).
+ */
+export async function historyEntry(claims: readonly EntryVerdict[], artifactsDir?: string): Promise<HistoryEntry | null> {
+  const head = gitLine(['log', '-1', '--format=%H%x00%cI%x00%s']);
+  if (!head) return null;
+  const [commit, date, subject] = head.split('\0') as [string, string, string];
+  const stages: HistoryEntry['stages'] = [];
+  let profile = '';
+  let backend = '';
+  for (const { name } of stageList) {
+    const file = artifactPath(name, artifactsDir);
+    const manifest = manifestSchema.parse((JSON.parse(readFileSync(file, 'utf8')) as { manifest: unknown }).manifest);
+    profile ||= manifest.profile;
+    backend ||= manifest.backend.name;
+    const { metrics } = await readStageMetrics(file, name);
+    stages.push({ name, metrics: metrics ? cellsOf(metrics) : [] });
+  }
+  return {
+    version: 1,
+    commit,
+    date: new Date(date).toISOString(),
+    subject: subject.slice(0, 500),
+    dirty: gitLine(['status', '--porcelain', '--untracked-files=no']) !== '',
+    profile,
+    backend,
+    builtAt: new Date().toISOString(),
+    stages,
+    claims: [...claims],
+  };
+}
