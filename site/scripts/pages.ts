@@ -12,7 +12,8 @@
  * Options: --open <n,n,…> also removes the previews of pull requests not in
  * the list (closed ones); --remote <name|url> (default origin); --branch
  * <name> (default gh-pages); --tree <dir> edits a plain directory instead of
- * the branch (no git).
+ * the branch (no git); --keep-history <n> and --commit-url <url> for the
+ * History page, which each publish of main extends (history-page.ts).
  *
  * A site directory is data, not code: it is refused unless it holds only
  * regular files and directories (no symlinks, devices or hidden git data),
@@ -27,6 +28,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HISTORY_DIR, readHistory, siteEntry, updateHistory } from './history-page.ts';
 
 export class PagesError extends Error {}
 
@@ -114,17 +116,36 @@ function writePreviewIndex(tree: string): void {
   );
 }
 
+/** The history of main's publishes (history-page.ts): how many to keep, where a commit's page is (a prefix the hash follows). */
+export interface HistoryOptions {
+  keep?: number;
+  commitUrl?: string | null;
+  warn?: (line: string) => void;
+}
+
 export type Change = { kind: 'main'; site: string } | { kind: 'preview'; number: number; site: string } | { kind: 'remove'; number: number };
 
 /** Applies `change` to the directory `tree` (the branch's files), then drops previews not in `open` (if given). */
-export function applyChange(tree: string, change: Change, open: readonly number[] | null = null, limits: Limits = defaultLimits): string {
+export function applyChange(
+  tree: string,
+  change: Change,
+  open: readonly number[] | null = null,
+  limits: Limits = defaultLimits,
+  history: HistoryOptions = {},
+): string {
   let message: string;
   if (change.kind === 'main') {
     const files = checkSite(change.site, limits);
     if (files.some((f) => f === 'pr' || f.startsWith('pr/'))) throw new PagesError(`${change.site}: holds a pr/ entry, where the previews go`);
+    if (files.some((f) => f === HISTORY_DIR || f.startsWith(`${HISTORY_DIR}/`)))
+      throw new PagesError(`${change.site}: holds a ${HISTORY_DIR}/ entry, where the history goes`);
+    // The history the branch holds, read (and checked) before main's new report replaces the tree.
+    const warn = history.warn ?? ((line: string) => process.stderr.write(`warning: ${line}\n`));
+    const previous = readHistory(tree, warn);
     for (const name of readdirSync(tree)) if (name !== 'pr' && name !== '.git') rmSync(join(tree, name), { recursive: true, force: true });
     copySite(change.site, files, tree);
-    message = 'main’s report';
+    const kept = updateHistory(tree, previous, siteEntry(change.site, warn), history);
+    message = `main’s report${kept ? `; ${kept}` : ''}`;
   } else if (change.kind === 'preview') {
     const files = checkSite(change.site, limits);
     const target = join(tree, 'pr', String(change.number));
@@ -181,7 +202,14 @@ function pause(attempt: number): void {
 export function updateBranch(
   repo: string,
   change: Change,
-  options: { remote?: string; branch?: string; open?: readonly number[] | null; attempts?: number; log?: (line: string) => void } = {},
+  options: {
+    remote?: string;
+    branch?: string;
+    open?: readonly number[] | null;
+    attempts?: number;
+    log?: (line: string) => void;
+    history?: HistoryOptions;
+  } = {},
 ): { commit: string; message: string } {
   const remote = options.remote ?? 'origin';
   const branch = options.branch ?? 'gh-pages';
@@ -212,7 +240,7 @@ export function updateBranch(
       mustGit(repo, ['worktree', 'add', '--quiet', '--detach', '--no-checkout', tree, tip || 'HEAD']);
       if (tip) mustGit(tree, ['checkout', '--quiet', 'HEAD', '--', '.']);
       else mustGit(tree, ['read-tree', '--empty']);
-      const message = applyChange(tree, change, options.open ?? null);
+      const message = applyChange(tree, change, options.open ?? null, defaultLimits, { warn: log, ...options.history });
       mustGit(tree, ['add', '--all', '--force', '.']);
       const treeId = mustGit(tree, ['write-tree']);
       const commit = mustGit(tree, ['commit-tree', treeId, '-m', `Publish: ${message}`]);
@@ -242,6 +270,9 @@ options:
   --remote <name|url> where the branch is pushed (default origin)
   --branch <name>     the branch GitHub Pages serves (default gh-pages)
   --tree <dir>        edit a plain directory instead of the branch (no git)
+  --keep-history <n>  how many of main's publishes the History page keeps (default 200)
+  --commit-url <url>  where a commit's page is: the URL the hash is appended to
+                      (e.g. https://github.com/<owner>/<repo>/commit/); points link there
 
 Run from a checkout of this repository that may push to the remote.`;
 
@@ -265,6 +296,8 @@ const parseCommandLine = (argv: string[]) =>
       remote: { type: 'string' },
       branch: { type: 'string' },
       tree: { type: 'string' },
+      'keep-history': { type: 'string' },
+      'commit-url': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -294,6 +327,17 @@ export function main(argv: string[]): number {
     ...(values.branch !== undefined ? { branch: values.branch } : {}),
     ...(values.tree !== undefined ? { tree: resolve(values.tree) } : {}),
   };
+  const history: HistoryOptions = {};
+  if (values['keep-history'] !== undefined) {
+    if (!/^[1-9]\d{0,4}$/.test(values['keep-history']))
+      throw new PagesError(`--keep-history: expected a number of publishes from 1 to 99999, got ${JSON.stringify(values['keep-history'].slice(0, 20))}`);
+    history.keep = Number(values['keep-history']);
+  }
+  if (values['commit-url']) {
+    if (!/^https?:\/\/[^\s"'<>]+\/$/.test(values['commit-url']))
+      throw new PagesError(`--commit-url: expected an http(s) URL ending in /, got ${JSON.stringify(values['commit-url'].slice(0, 80))}`);
+    history.commitUrl = values['commit-url'];
+  }
   const [kind, ...rest] = positional;
   let change: Change;
   if (kind === 'main' && rest.length === 1) change = { kind, site: resolve(rest[0]!) };
@@ -303,8 +347,8 @@ export function main(argv: string[]): number {
   if (options.tree) {
     refuseForeignTree(options.tree);
     mkdirSync(options.tree, { recursive: true });
-    console.log(applyChange(options.tree, change, options.open ?? null));
-  } else updateBranch(process.cwd(), change, options);
+    console.log(applyChange(options.tree, change, options.open ?? null, defaultLimits, history));
+  } else updateBranch(process.cwd(), change, { ...options, history });
   return 0;
 }
 

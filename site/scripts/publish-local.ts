@@ -33,6 +33,9 @@ options:
   --site <dir>      publish this built report instead of building one
   --preview <dir>   publish this compare site instead of running npm run diff
   --no-pdf          no PDF (faster; the report then has no PDF link)
+  --origin <dir>    the scratch "origin" repository, kept between runs (made
+                    when absent): each run then adds its report to the same
+                    History page, as successive publishes of main do
   --port <n>        serve on this port (default: a free one)
   --check           walk every page in Chromium (links, assets, fonts, figures,
                     the previews' links back to main) and exit: 0 when all is well
@@ -45,6 +48,7 @@ interface Options {
   site: string | null;
   preview: string | null;
   pdf: boolean;
+  origin: string | null;
   port: number | undefined;
   check: boolean;
 }
@@ -59,6 +63,7 @@ function parse(argv: string[]): Options | null {
       site: { type: 'string' },
       preview: { type: 'string' },
       'no-pdf': { type: 'boolean' },
+      origin: { type: 'string' },
       port: { type: 'string' },
       check: { type: 'boolean' },
     },
@@ -74,6 +79,7 @@ function parse(argv: string[]): Options | null {
     site: v.site === undefined ? null : resolve(cwd, v.site),
     preview: v.preview === undefined ? null : resolve(cwd, v.preview),
     pdf: !v['no-pdf'],
+    origin: v.origin === undefined ? null : resolve(cwd, v.origin),
     port: v.port === undefined ? undefined : Number(v.port),
     check: Boolean(v.check),
   };
@@ -96,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
   const env = { ...process.env, PATH: `${npx}:${process.env.PATH}` };
   for (const k of ['HW1_SITE_OUT', 'HW1_COMPARE', 'HW1_MAIN_REPORT', 'HW1_SITE_PDF']) delete env[k];
   const scratch = mkdtempSync(join(tmpdir(), 'hw1-publish-'));
+  const log = (line: string) => process.stderr.write(`publish:local: ${line}\n`);
   try {
     // 1. Main's report, as publish.yml builds it.
     let site = o.site;
@@ -119,13 +126,13 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     // 3. Both on the gh-pages branch of a scratch "origin", as the trusted jobs put them there.
-    const origin = join(scratch, 'origin.git');
+    const origin = o.origin ?? join(scratch, 'origin.git');
     const checkout = join(scratch, 'checkout');
-    mustGit(scratch, ['init', '--quiet', '--bare', origin]);
+    if (!existsSync(join(origin, 'HEAD'))) mustGit(scratch, ['init', '--quiet', '--bare', origin]);
+    else log(`adding to the published site in ${origin}`);
     mustGit(scratch, ['init', '--quiet', checkout]);
     mustGit(checkout, ['commit', '--quiet', '--allow-empty', '-m', 'the repository publishing is rehearsed for']);
     mustGit(checkout, ['remote', 'add', 'origin', origin]);
-    const log = (line: string) => process.stderr.write(`publish:local: ${line}\n`);
     updateBranch(checkout, { kind: 'main', site }, { open: [], log });
     updateBranch(checkout, { kind: 'preview', number: o.pr, site: preview }, { open: [o.pr], log });
     const served = join(scratch, 'served');
