@@ -66,7 +66,15 @@ const stageRowSchema = z.strictObject({
   metrics: z.array(cellSchema),
 });
 
-const claimsCountSchema = z.strictObject({ hold: z.int(), fail: z.int(), unchecked: z.int() });
+const claimsCountSchema = z.strictObject({
+  hold: z.int(),
+  fail: z.int(),
+  unchecked: z.int(),
+  /** Claims and findings whose verdict (or chosen outcome) differs from the row before that has claims; null for the first. */
+  changed: z.int().nullable(),
+  /** Each one's verdict: "check args": pass | fail | unchecked, with a finding's outcome after a colon. */
+  verdicts: z.record(z.string(), z.string()),
+});
 
 export const historyRowSchema = z.strictObject({
   commit: z.string().regex(/^[0-9a-f]{40}$/),
@@ -125,6 +133,26 @@ function moved(before: Cell, now: Cell): boolean {
   const beyond = beyondSpread(before.value, now.value, spreadOf(before), spreadOf(now));
   if (beyond !== null) return beyond;
   return spreadOf(before) === null && spreadOf(now) === null && !same(before.value, now.value);
+}
+
+/** How many verdicts differ from the nearest row before that has claims (a claim only one of them has does not count). */
+function markVerdictChanges(rows: HistoryRow[]): void {
+  let before: Record<string, string> | null = null;
+  for (const row of rows) {
+    if (!row.claims) continue;
+    const now = row.claims.verdicts;
+    if (before) {
+      const was = before;
+      row.claims.changed = Object.keys(now).filter((k) => k in was && was[k] !== now[k]).length;
+    }
+    before = now;
+  }
+}
+
+/** Marks what moved: each cell beyond its seeds' spread, each row's changed verdicts, against the nearest row before that has them. */
+export function markChanges(rows: HistoryRow[]): void {
+  markMoves(rows);
+  markVerdictChanges(rows);
 }
 
 /** Each cell against the nearest row before it that has a value for the same stage and metric. */
@@ -241,7 +269,8 @@ async function rowOf(c: Commit, worktrees: Worktrees, prefix: string, options: H
     else {
       const { claims } = builtClaimsSchema.parse(JSON.parse(readFileSync(claimsFile, 'utf8')));
       const count = (status: string) => claims.filter((x) => x.status === status).length;
-      row.claims = { hold: count('pass'), fail: count('fail'), unchecked: count('unchecked') };
+      const verdicts = Object.fromEntries(claims.map((x) => [`${x.check}${x.args ? ` ${x.args}` : ''}`, `${x.status}${x.outcome ? `: ${x.outcome}` : ''}`]));
+      row.claims = { hold: count('pass'), fail: count('fail'), unchecked: count('unchecked'), changed: null, verdicts };
     }
     return row;
   } finally {
@@ -272,6 +301,6 @@ export async function history(options: HistoryOptions, log: Logger): Promise<His
   } finally {
     worktrees.dispose();
   }
-  markMoves(rows);
+  markChanges(rows);
   return { version: 1, profile: options.profile, range: options.range ?? 'HEAD', rows };
 }

@@ -25,8 +25,10 @@ function cellText(c: Cell): string {
 
 function claimsText(row: HistoryRow): string {
   if (!row.claims) return `— ${row.claimsReason ?? ''}`.trim();
-  const { hold, fail, unchecked } = row.claims;
-  return [`${hold} hold`, fail ? `${fail} fail` : '', unchecked ? `${unchecked} not checkable` : ''].filter(Boolean).join(', ');
+  const { hold, fail, unchecked, changed } = row.claims;
+  return [`${hold} hold`, fail ? `${fail} fail` : '', unchecked ? `${unchecked} not checkable` : '', changed ? `${changed} changed ${MARK}` : '']
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The stages of the history, in the order the rows give them, each with its metrics' names (union over rows, first seen first). */
