@@ -1,7 +1,7 @@
 /**
  * The published site's history: every publish of main leaves its build's
- * summary (pipeline/src/history/entry.ts, history-entry.json beside the
- * built pages) in the Pages branch as history/<commit>.json, with
+ * summary (pipeline/src/history/entry.ts: history-entry.json, which
+ * `npm run history -- --record` writes beside the built pages) in the Pages branch as history/<commit>.json, with
  * history/index.json listing them; the newest `keep` (default 200) are kept.
  * From all of them this module writes the body of history.html: a table of
  * the publishes, the claims whose verdict changed and where, and for each
@@ -67,7 +67,7 @@ export function readHistory(tree: string, warn: (line: string) => void): History
 export function siteEntry(site: string, warn: (line: string) => void): HistoryEntry | null {
   const file = join(site, HISTORY_ENTRY_FILE);
   if (!existsSync(file)) {
-    warn(`${site} has no ${HISTORY_ENTRY_FILE} (built outside a git checkout?): the history gets no entry for it`);
+    warn(`${site} has no ${HISTORY_ENTRY_FILE} (npm run history -- --record <site> writes it after the build): the history gets no entry for it`);
     return null;
   }
   return readEntryFile(file, HISTORY_ENTRY_FILE, warn);

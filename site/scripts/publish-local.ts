@@ -1,7 +1,7 @@
 /**
  * npm run publish:local: the publish workflows rehearsed on this machine.
  * Builds main's report as .github/workflows/publish.yml does (turbo run report
- * with a PDF link, then npm run pdf), a pull request's compare site as
+ * with a PDF link, its summary for the History page, then npm run pdf), a pull request's compare site as
  * preview.yml does (npm run diff, linking back to main's report), puts both on
  * the gh-pages branch of a scratch repository with site/scripts/pages.ts (what
  * the trusted jobs run), checks that branch out and serves it under a
@@ -109,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
     if (!site) {
       run('turbo', ['run', 'report'], o.pdf ? { ...env, HW1_SITE_PDF: 'report.pdf' } : env, 'main’s report: npx turbo run report');
       site = siteOutDir(env);
+      run('npm', ['run', '--silent', 'history', '--', '--record', site], env, 'the build’s summary for the History page: npm run history -- --record');
       if (o.pdf) {
         const pages = await printReport(site, join(site, 'report.pdf'));
         process.stderr.write(`publish:local: printed report.pdf (${pages} pages)\n`);

@@ -1,7 +1,7 @@
 /**
  * The published History page in Chromium: the quick report published into a
  * plain folder (site/scripts/pages.ts --tree) after 199 earlier publishes,
- * its entry the quick build's own, the others made from it with moved values
+ * its entry the quick build's own (recordEntry, as npm run history -- --record), the others made from it with moved values
  * and a changed verdict. Served under a sub-path as GitHub Pages serves it,
  * and read from file://: no failed request, no serious accessibility
  * violation at a desktop's and a phone's width, nothing wider than a phone.
@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HistoryEntry, readEntry } from '../../pipeline/src/history/entry.ts';
+import { recordEntry } from '../../pipeline/src/history/summary.ts';
 import { type Browser, chromiumPath, hasChromium, launchChromium } from '../../site/scripts/chromium.ts';
 import { applyChange } from '../../site/scripts/pages.ts';
 import { type StaticServer, serveDirectory } from '../../site/scripts/static-server.ts';
 import { seriousViolations } from '../helpers/axe.ts';
-import { quickSite, root, tempDir } from '../helpers/helpers.ts';
+import { quickArtifacts, quickSite, root, tempDir } from '../helpers/helpers.ts';
 
 const available = hasChromium();
 const PUBLISHES = 200;
@@ -28,7 +29,11 @@ describe.skipIf(!available)(`the published History page in Chromium${available ?
 
   beforeAll(async () => {
     const site = await quickSite();
-    const own = readEntry(JSON.parse(readFileSync(join(site, 'history-entry.json'), 'utf8')));
+    // The quick build's own summary, as publishing records it (npm run history -- --record).
+    const copy = tempDir();
+    cpSync(site, copy, { recursive: true });
+    await recordEntry(copy, await quickArtifacts());
+    const own = readEntry(JSON.parse(readFileSync(join(copy, 'history-entry.json'), 'utf8')));
     // Earlier publishes, made from this one: other commits a day apart, the metrics wandering, one verdict flipping.
     tree = tempDir();
     mkdirSync(join(tree, 'history'), { recursive: true });
@@ -48,8 +53,6 @@ describe.skipIf(!available)(`the published History page in Chromium${available ?
       if (i % 60 === 0 && e.claims[0]) e.claims[0].status = e.claims[0].status === 'pass' ? 'fail' : 'pass';
       writeFileSync(join(tree, 'history', `${e.commit}.json`), JSON.stringify(readEntry(e)));
     }
-    const copy = tempDir();
-    cpSync(site, copy, { recursive: true });
     applyChange(tree, { kind: 'main', site: copy }, null, undefined, { commitUrl: 'https://example.org/o/r/commit/', warn: () => {} });
     server = await serveDirectory(tree, { prefix: '/hw1-report' });
     browser = await launchChromium();

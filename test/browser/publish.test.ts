@@ -53,9 +53,9 @@ describe.skipIf(!available)(`publishing, rehearsed${available ? '' : ` (skipped:
   it('serves main’s report and a preview under a sub-path with every link, asset, font and figure working', () => {
     const r = publishLocal(['--site', main, '--preview', preview, '--pr', '7', '--sub-path', '/hw1-report', '--check']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    // Main: front page, print, four sections; the previews' list; the preview: the same and "What changed".
+    // Main: front page, print, four sections, History; the previews' list; the preview: the same and "What changed".
     expect(r.stdout).toMatch(
-      /walked 14 pages \(7 of pull request #7\) and 1 other files under http:\/\/127\.0\.0\.1:\d+\/hw1-report\/: \d+ figures, 0 problems/,
+      /walked 16 pages \(8 of pull request #7\) and 1 other files under http:\/\/127\.0\.0\.1:\d+\/hw1-report\/: \d+ figures, 0 problems/,
     );
     expect(r.stderr).toMatch(/published to gh-pages: main’s report/);
     expect(r.stderr).toMatch(/published to gh-pages: preview of pull request #7/);

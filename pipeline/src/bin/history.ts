@@ -1,13 +1,16 @@
-/** `npm run history`: the command line of history/history.ts. */
+/** `npm run history`: the command line of history/history.ts (and of summary.ts recordEntry, --record). */
+import { resolve } from 'node:path';
 import { parseCommandLine } from '../core/cli.ts';
 import { activeProfile } from '../core/config.ts';
 import { runMain, UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/progress.ts';
 import { history } from '../history/history.ts';
 import { toMarkdown, toText } from '../history/render.ts';
+import { recordEntry } from '../history/summary.ts';
 import { stageList } from '../stages/registry.ts';
 
 const help = `Usage: npm run history -- [<range>] [--last N] [--stage NAME]… [--metric TEXT] [--json | --md] [--build]
+       npm run history -- --record <site-dir>
 
 Every stage's headline metrics and the report's claims, one row per commit,
 oldest first: by default the last 20 commits of HEAD (first parents only).
@@ -28,6 +31,10 @@ Options:
   --json          print the history as JSON (one object, its rows oldest first)
   --md            print it as Markdown tables
   --build         compute what the caches lack (trains; may take long)
+  --record DIR    write this checkout's build summary (its commit, headline
+                  metrics and claims' verdicts) into the built report DIR as
+                  history-entry.json, which publishing main adds to the
+                  published History page; run after npx turbo run report
 
 Environment:
   HW1_PROFILE  full | quick (default full): the budget whose results are shown
@@ -46,12 +53,18 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       md: { type: 'boolean' },
       build: { type: 'boolean' },
+      record: { type: 'string' },
     },
     help,
     { maxPositionals: 1 },
   );
   if (!cl) return 0;
   const { values: o, positionals } = cl;
+  if (o.record !== undefined) {
+    if (positionals.length || o.last || o.stage || o.metric || o.json || o.md || o.build) throw new UsageError('--record takes no other option; see --help');
+    process.stdout.write(`${await recordEntry(resolve(process.env.INIT_CWD ?? process.cwd(), o.record))}\n`);
+    return 0;
+  }
   if (o.md && o.json) throw new UsageError('give at most one of --md and --json');
   const last = o.last === undefined ? 20 : Number(o.last);
   if (!Number.isInteger(last) || last < 1 || last > 1000) throw new UsageError(`--last takes a whole number of commits from 1 to 1000, not "${o.last}"`);

@@ -1,18 +1,23 @@
 /**
  * The summary of a report build for its history (history/entry.ts): the
  * headline metrics of every stage, by this checkout's metrics.ts, over the
- * current artifacts, with the commit the build came from. The site build
- * writes it beside the pages; `npm run history` makes its rows' cells the
- * same way (cellsOf).
+ * current artifacts, the verdicts its pages show (claims.json), and the
+ * commit checked out. `npm run history -- --record <site>` writes it beside
+ * the built pages after the build (publish.yml, publish:local): written then,
+ * not by the site build, whose output turbo may replay from an older commit.
+ * `npm run history` makes its rows' cells the same way (cellsOf).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { builtClaimsSchema } from '../compare/comparison.ts';
 import { readStageMetrics } from '../compare/metrics.ts';
-import { manifestSchema } from '../core/artifact.ts';
+import { manifestSchema, writeFileAtomic } from '../core/artifact.ts';
+import { InputError } from '../core/errors.ts';
 import type { Metric } from '../core/metrics.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import { stageList } from '../stages/registry.ts';
-import type { EntryCell, EntryVerdict, HistoryEntry } from './entry.ts';
+import { type EntryCell, type EntryVerdict, HISTORY_ENTRY_FILE, type HistoryEntry, readEntry } from './entry.ts';
 
 export type { EntryVerdict, HistoryEntry } from './entry.ts';
 export { HISTORY_ENTRY_FILE, readEntry } from './entry.ts';
@@ -72,4 +77,18 @@ export async function historyEntry(claims: readonly EntryVerdict[], artifactsDir
     stages,
     claims: [...claims],
   };
+}
+
+/** Writes this checkout's entry into the built report `site` (history-entry.json); returns what it did, in words. */
+export async function recordEntry(site: string, artifactsDir?: string): Promise<string> {
+  const file = join(site, 'claims.json');
+  if (!existsSync(file)) throw new InputError(`${site} has no claims.json: build the report first (npx turbo run report)`);
+  const { claims } = builtClaimsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const entry = await historyEntry(
+    claims.map(({ check, args, status, outcome }) => ({ check, args, status, outcome })),
+    artifactsDir,
+  );
+  if (!entry) throw new InputError(`${projectRoot} is not a git checkout: a history entry names its commit`);
+  writeFileAtomic(join(site, HISTORY_ENTRY_FILE), `${JSON.stringify(readEntry(entry), null, 1)}\n`);
+  return `recorded ${entry.commit.slice(0, 10)}${entry.dirty ? ' (with uncommitted changes)' : ''}: ${entry.stages.length} stages, ${entry.claims.length} claims, in ${relative(process.cwd(), join(site, HISTORY_ENTRY_FILE)) || HISTORY_ENTRY_FILE}`;
 }

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuiltClaims, builtClaimsSchema, type ReportChanges } from '@hw1/pipeline/comparison';
 import { escapeHtml } from '@hw1/pipeline/format';
-import { type EntryVerdict, HISTORY_ENTRY_FILE, historyEntry, readEntry } from '@hw1/pipeline/history';
 import type { AstroIntegration } from 'astro';
 import { parseHTML } from 'linkedom';
 
@@ -172,24 +171,14 @@ function writeClaimsFile(dir: string, claims: readonly BuiltClaim[]): void {
   writeFileSync(join(dir, 'claims.json'), `${JSON.stringify(builtClaimsSchema.parse(file), null, 1)}\n`);
 }
 
-/**
- * history-entry.json beside the pages: this build's summary (commit, headline metrics, verdicts), which publishing
- * main adds to the published History page (site/scripts/history-page.ts). None outside a git checkout.
- */
-async function writeHistoryEntry(dir: string, claims: readonly BuiltClaim[]): Promise<void> {
-  const entry = await historyEntry(claims.map(({ check, args, status, outcome }) => ({ check, args, status: status as EntryVerdict['status'], outcome })));
-  if (entry) writeFileSync(join(dir, HISTORY_ENTRY_FILE), `${JSON.stringify(readEntry(entry), null, 1)}\n`);
-}
-
 export function claimsLog(): AstroIntegration {
   return {
     name: 'hw1-claims',
     hooks: {
-      'astro:build:done': async ({ dir }) => {
+      'astro:build:done': ({ dir }) => {
         const claims = builtClaims(fileURLToPath(dir));
         writeClaimsFile(fileURLToPath(dir), claims);
         if (process.env.HW1_COMPARE) writeReportChanges(fileURLToPath(dir));
-        else await writeHistoryEntry(fileURLToPath(dir), claims);
         const failed = claims.filter((c) => c.status === 'fail');
         const skipped = claims.filter((c) => c.status === 'unchecked');
         const line = (c: BuiltClaim) => `  ${c.page}: [${c.check}${c.args ? ` ${c.args}` : ''}] “${c.text}”\n      ${c.evidence}`;
