@@ -244,8 +244,8 @@ describe('fetching a dataset', () => {
     );
     await expect(fetchDataset(idxSource(`${base}/truncated/`), options(data))).rejects.toThrow(/not a complete gzip stream/);
     expect(existsSync(join(data, 'tiny-idx'))).toBe(false);
-    // A file that failed is not resumed by the next try.
-    expect(readdirSync(join(data, '.downloads'))).toEqual([]);
+    // A file that failed is not resumed by the next try, and the downloads folder, left empty, is gone.
+    expect(existsSync(join(data, '.downloads'))).toBe(false);
   });
 
   it('unpacks a tar.gz of CIFAR batches, and refuses one with an entry that would land outside', async () => {
@@ -278,8 +278,9 @@ describe('fetching a dataset', () => {
       expect(err, what).toBeInstanceOf(ArchiveError);
       expect((err as Error).message, what).toMatch(message);
       expect((err as Error).message).toMatch(/nothing was unpacked/);
+      // The archive itself verified: it stays in .downloads/, nothing else is written.
       expect(
-        readdirSync(where).filter((f) => !f.startsWith('.downloads')),
+        readdirSync(where).filter((f) => f !== '.downloads'),
         what,
       ).toEqual([]);
       expect(existsSync(join(where, '..', 'evil'))).toBe(false);
@@ -304,7 +305,7 @@ describe('fetching a dataset', () => {
     const before = readdirSync(dest).map((f) => [f, readFileSync(join(dest, f)).toString('base64')]);
     for (const mode of ['404', 'wrong']) await expect(fetchDataset(idxSource(`${base}/${mode}/`), options(data, { force: true }))).rejects.toThrow();
     expect(readdirSync(dest).map((f) => [f, readFileSync(join(dest, f)).toString('base64')])).toEqual(before);
-    expect(readdirSync(data).filter((f) => f !== 'tiny-idx' && f !== '.downloads')).toEqual([]);
+    expect(readdirSync(data)).toEqual(['tiny-idx']);
   });
 
   it('installs from a folder the user has, verified the same way, and refuses a bad file', async () => {
@@ -340,7 +341,7 @@ describe('fetching a dataset', () => {
     const source: DatasetSource = { ...idxSource(`${base}/ok/`), files: [file('big.bin', big)] };
     const err = await fetchDataset(source, options(small!, { validate: () => {} })).catch((e: unknown) => e);
     expect((err as Error).message).toBe(`no space left on the disk holding ${small}: tiny-idx was not installed, and nothing half-written is left`);
-    expect(readdirSync(join(small!, '.downloads'))).toEqual([]);
+    expect(existsSync(join(small!, '.downloads'))).toBe(false);
     expect(existsSync(join(small!, 'tiny-idx'))).toBe(false);
   });
 

@@ -315,8 +315,6 @@ export async function fetchDataset(source: DatasetSource, options: FetchOptions)
     rmSync(old, { recursive: true, force: true });
     if (!options.from) {
       for (const { path } of got) rmSync(path, { force: true });
-      // The downloads folder goes once nothing is left to resume.
-      if (existsSync(downloads) && readdirSync(downloads).length === 0) rmSync(downloads, { recursive: true, force: true });
     }
     options.log(
       `${name}: installed in ${dest} (verified: ${record.verified === 'archive' ? 'the official files, by their SHA-256' : 'the official content, by the SHA-256 of the gunzipped files'})`,
@@ -329,6 +327,8 @@ export async function fetchDataset(source: DatasetSource, options: FetchOptions)
     throw err;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    // The downloads folder goes once nothing is left to resume (after an install, or a failure that kept no part).
+    if (existsSync(downloads) && readdirSync(downloads).length === 0) rmSync(downloads, { recursive: true, force: true });
     lock.release();
   }
 }
