@@ -91,6 +91,8 @@ describe('locks between processes', () => {
     if (startTime(1) === null) return;
     writeFileSync(file, `1 ${startTime(1)}\n`);
     expect(() => acquireLock(file, 'the test build')).toThrow(/the test build is already running in this checkout \(pid 1, since/);
+    // A lock outside the checkout (a dataset fetch's, in the data folder) says where in its own words.
+    expect(() => acquireLock(file, 'a fetch of tiny into /data', '')).toThrow(/^a fetch of tiny into \/data is already running \(pid 1, since/);
   });
 
   it('refuses a lock name that is not a file, naming it, and leaves it there', () => {

@@ -220,12 +220,12 @@ export function tryAcquireLock(file: string): Lock | null {
   return tryLock(file) ? null : held(file);
 }
 
-/** Takes the lock or throws LockedError with `what` and the holder's pid. */
-export function acquireLock(file: string, what: string): Lock {
+/** Takes the lock or throws LockedError with `what`, `where` it runs ('' when `what` says it: a lock outside the checkout) and the holder's pid. */
+export function acquireLock(file: string, what: string, where = 'in this checkout'): Lock {
   const holder = tryLock(file);
   if (holder) {
     throw new LockedError(
-      `${what} is already running in this checkout (pid ${holder.pid}, since ${holder.since.toISOString().slice(11, 19)} UTC): wait for it to finish, or stop it (lock ${file})`,
+      `${what} is already running${where ? ` ${where}` : ''} (pid ${holder.pid}, since ${holder.since.toISOString().slice(11, 19)} UTC): wait for it to finish, or stop it (lock ${file})`,
     );
   }
   return held(file);

@@ -222,7 +222,7 @@ export async function fetchDataset(source: DatasetSource, options: FetchOptions)
   }
 
   mkdirSync(root.dir, { recursive: true });
-  const lock = acquireLock(join(root.dir, `.fetch-${source.folder}.lock`), `a fetch of ${name}`);
+  const lock = acquireLock(join(root.dir, `.fetch-${source.folder}.lock`), `a fetch of ${name} into ${root.dir}`, '');
   const downloads = join(root.dir, '.downloads');
   const tmp = join(root.dir, `.${source.folder}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
