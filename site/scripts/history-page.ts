@@ -17,13 +17,20 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EntryCell, HISTORY_ENTRY_FILE, type HistoryEntry, MAX_ENTRY_BYTES, readEntry } from '../../pipeline/src/history/entry.ts';
+import { escapeHtml, formatValue } from '../../pipeline/src/core/format.ts';
+import {
+  changedVerdicts,
+  type EntryCell,
+  HISTORY_ENTRY_FILE,
+  type HistoryEntry,
+  MAX_ENTRY_BYTES,
+  movedSince,
+  readEntry,
+} from '../../pipeline/src/history/entry.ts';
 
 export const HISTORY_DIR = 'history';
 export const DEFAULT_KEEP = 200;
 const PAGE = 'history.html';
-
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** One entry file, or null with a warning saying why it is skipped. */
 function readEntryFile(file: string, label: string, warn: (line: string) => void): HistoryEntry | null {
@@ -84,35 +91,8 @@ export function mergeHistory(previous: readonly HistoryEntry[], entry: HistoryEn
   return [...byCommit.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)).slice(-keep);
 }
 
-// ---- numbers ----
-
-function formatNumber(v: number | null, format: EntryCell['format']): string {
-  if (v === null) return '—';
-  switch (format) {
-    case 'percent':
-      return `${(100 * v).toFixed(2)}%`;
-    case 'int':
-      return Number.isInteger(v) ? String(v) : v.toFixed(1);
-    case 'fixed':
-      return v.toFixed(3);
-    case 'sci':
-      return v !== 0 && (Math.abs(v) < 0.01 || Math.abs(v) >= 1e4) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-  }
-}
 const cellText = (c: EntryCell) =>
-  `${formatNumber(c.value, c.format)}${c.seeds >= 2 && c.value !== null ? ` (${formatNumber(c.min, c.format)} to ${formatNumber(c.max, c.format)})` : ''}`;
-
-/** Moved beyond the seeds' spread since `before` (as npm run diff and npm run history judge it); without seeds, changed at all. */
-function moved(before: EntryCell, now: EntryCell): boolean {
-  if (before.value === null || now.value === null) return false;
-  const same = Math.abs(before.value - now.value) <= 1e-12 * Math.max(Math.abs(before.value), Math.abs(now.value));
-  if (same) return false;
-  const spread = (c: EntryCell) => (c.seeds >= 2 && c.min !== null && c.max !== null ? c.max - c.min : null);
-  const a = spread(before);
-  const b = spread(now);
-  if (a === null || b === null) return a === null && b === null;
-  return Math.abs(now.value - before.value) > Math.max(a, b);
-}
+  `${formatValue(c.value, c.format)}${c.seeds >= 2 && c.value !== null ? ` (${formatValue(c.min, c.format)} to ${formatValue(c.max, c.format)})` : ''}`;
 
 // ---- the page ----
 
@@ -134,18 +114,19 @@ interface Change {
 const verdictText = (v: HistoryEntry['claims'][number]) =>
   v.status === 'pass' ? (v.outcome && v.outcome !== 'yes' ? v.outcome.replace(/-/g, ' ') : 'holds') : v.status === 'fail' ? 'contradicted' : 'not checkable';
 
-/** The claims and findings whose verdict differs from the publish before, where they do. */
+/** The claims and findings whose verdict differs from the publish before (entry.ts changedVerdicts), where they do. */
 function verdictChanges(entries: readonly HistoryEntry[]): Change[] {
-  const out: Change[] = [];
-  for (let i = 1; i < entries.length; i++) {
-    const before = new Map(entries[i - 1]!.claims.map((c) => [`${c.check} ${c.args}`, c]));
-    for (const c of entries[i]!.claims) {
-      const b = before.get(`${c.check} ${c.args}`);
-      if (b && (b.status !== c.status || b.outcome !== c.outcome))
-        out.push({ index: i, entry: entries[i]!, what: `${c.check}${c.args ? ` (${c.args})` : ''}`, from: verdictText(b), to: verdictText(c) });
-    }
-  }
-  return out;
+  return entries.flatMap((entry, index) =>
+    index === 0
+      ? []
+      : changedVerdicts(entries[index - 1]!.claims, entry.claims).map((c) => ({
+          index,
+          entry,
+          what: `${c.now.check}${c.now.args ? ` (${c.now.args})` : ''}`,
+          from: verdictText(c.before),
+          to: verdictText(c.now),
+        })),
+  );
 }
 
 const short = (e: HistoryEntry) => e.commit.slice(0, 7);
@@ -196,7 +177,7 @@ function chart(id: string, stage: string, name: string, points: readonly Point[]
     })
     .join('');
   const ticks = [lo + pad, (lo + hi) / 2, hi - pad]
-    .map((v) => `<text class="history-tick" x="${M.left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(formatNumber(v, format))}</text>`)
+    .map((v) => `<text class="history-tick" x="${M.left - 6}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(formatValue(v, format))}</text>`)
     .join('');
   const first = points[0]!.entry;
   const last = points.at(-1)!.entry;
@@ -271,7 +252,7 @@ export function renderHistory(entries: readonly HistoryEntry[], commitUrl: strin
       entries.forEach((entry, index) => {
         const cell = entry.stages.find((s) => s.name === stage)?.metrics.find((c) => c.name === name);
         if (!cell) return;
-        points.push({ entry, index, cell, moved: before !== null && moved(before, cell) });
+        points.push({ entry, index, cell, moved: before !== null && movedSince(before, cell) });
         if (cell.value !== null) before = cell;
       });
       if (points.some((p) => p.cell.value !== null)) parts.push(chart(`history-chart-${++n}`, stage, name, points, entries.length, changeAt, commitUrl));

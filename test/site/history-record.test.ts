@@ -6,9 +6,9 @@
  * as its pages show it.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { builtClaimsSchema } from '../../pipeline/src/compare/comparison.ts';
 import { readEntry } from '../../pipeline/src/history/entry.ts';
 import { quickArtifacts, quickSite, root, stageList, tempDir } from '../helpers/helpers.ts';
@@ -17,10 +17,16 @@ const history = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [join(root, 'pipeline/src/bin/history.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
 
 describe('npm run history -- --record', () => {
-  it('writes the built report’s summary: commit, every stage’s headline metrics, every verdict', async () => {
-    const site = tempDir();
+  const site = tempDir();
+  let artifacts: string;
+  // The quick report, built once per test run (minutes on a busy machine: in the hook, whose guard is long).
+  beforeAll(async () => {
     cpSync(await quickSite(), site, { recursive: true });
-    const r = history(['--record', site], { HW1_ARTIFACTS_DIR: await quickArtifacts() });
+    artifacts = await quickArtifacts();
+  }, 900_000);
+
+  it('writes the built report’s summary: commit, every stage’s headline metrics, every verdict', () => {
+    const r = history(['--record', site], { HW1_ARTIFACTS_DIR: artifacts });
     expect(r.status, r.stderr).toBe(0);
     const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
     expect(r.stdout).toMatch(
@@ -43,5 +49,15 @@ describe('npm run history -- --record', () => {
     const both = history(['--record', empty, '--json']);
     expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/--record takes no other option/);
+    // A damaged claims.json, and a report whose artifacts are gone: one line each, no stack trace.
+    writeFileSync(join(empty, 'claims.json'), '{"version": 1, "claims": [{"check": 3}]}');
+    const damaged = history(['--record', empty]);
+    expect(damaged.status).toBe(2);
+    expect(damaged.stderr).toMatch(/^error: .*claims\.json is not the claims a report build writes \(.*\); build the report again\n$/);
+    const noArtifacts = history(['--record', site], { HW1_ARTIFACTS_DIR: tempDir() });
+    expect(noArtifacts.status).toBe(2);
+    expect(noArtifacts.stderr).toMatch(
+      /^error: stage "simulate-function": no metrics: missing artifact for stage "simulate-function": .* does not exist; run `npx turbo run report`/,
+    );
   });
 });

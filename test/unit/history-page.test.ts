@@ -73,8 +73,10 @@ describe('the History page of the published site', () => {
     const doc = page(tree);
     const figures = [...doc.querySelectorAll('figure.history-figure')];
     expect(figures.map((f) => f.querySelector('figcaption')!.textContent)).toEqual([
-      expect.stringMatching(/^simulate-function sinc · shallow · final training loss: 0\.2 \(0\.18 to 0\.22\) at 1000002; 2 publishes with a value, 1 moved/),
-      expect.stringMatching(/^simulate-function sinc · deep · final training loss: 2 \(1\.8 to 2\.2\)/),
+      expect.stringMatching(
+        /^simulate-function sinc · shallow · final training loss: 0\.200 \(0\.180 to 0\.220\) at 1000002; 2 publishes with a value, 1 moved/,
+      ),
+      expect.stringMatching(/^simulate-function sinc · deep · final training loss: 2\.00 \(1\.80 to 2\.20\)/),
       expect.stringMatching(/^minimal-ratio minimal ratio: 0\.400/),
     ]);
     for (const f of figures) expect(f.querySelectorAll('circle')).toHaveLength(2);

@@ -20,7 +20,16 @@ const cell = (name: string, value: number, spread: number): Cell => ({
   moved: false,
 });
 
-function row(i: number, cells: Cell[] | string, verdicts: Record<string, string> | null): HistoryRow {
+type Verdicts = NonNullable<HistoryRow['claims']>['verdicts'];
+/** Verdicts by check: 'pass', 'fail', or 'pass: outcome'. */
+const verdictsOf = (by: Record<string, string>): Verdicts =>
+  Object.entries(by).map(([check, v]) => {
+    const [status, outcome] = v.split(': ') as ['pass' | 'fail', string | undefined];
+    return { check, args: '', status, outcome: outcome ?? null };
+  });
+
+function row(i: number, cells: Cell[] | string, by: Record<string, string> | null): HistoryRow {
+  const verdicts = by && verdictsOf(by);
   return {
     commit: String(i).repeat(40),
     short: String(i).repeat(7),
@@ -33,8 +42,8 @@ function row(i: number, cells: Cell[] | string, verdicts: Record<string, string>
         : { name: 'minimal-ratio', status: 'replayed', reason: null, metrics: cells },
     ],
     claims: verdicts && {
-      hold: Object.values(verdicts).filter((v) => v.startsWith('pass')).length,
-      fail: Object.values(verdicts).filter((v) => v.startsWith('fail')).length,
+      hold: verdicts.filter((v) => v.status === 'pass').length,
+      fail: verdicts.filter((v) => v.status === 'fail').length,
       unchecked: 0,
       changed: null,
       verdicts,

@@ -8,8 +8,11 @@
  */
 import { z } from 'zod';
 import type { Manifest } from '../core/artifact.ts';
-import { int, percent, sci } from '../core/format.ts';
-import { type Metric, type MetricFormat, metricFormats } from '../core/metrics.ts';
+import { formatValue } from '../core/format.ts';
+import { beyondSpread, type Metric, metricFormats, same, seedSpread } from '../core/metrics.ts';
+
+/** How a metric's value is written: one formatter, core/format.ts. */
+export { formatValue };
 
 const formatSchema = z.enum(metricFormats);
 
@@ -137,28 +140,6 @@ export const comparisonSchema = z.strictObject({
 });
 export type Comparison = z.infer<typeof comparisonSchema>;
 
-/** Equal up to rounding noise far below anything the report prints. */
-export function same(a: number | null, b: number | null): boolean {
-  if (a === null || b === null) return a === b;
-  return Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
-}
-
-const range = (xs: readonly number[]) => Math.max(...xs) - Math.min(...xs);
-
-/** The spread (max − min) over seeds, where there are two seeds or more; else null. */
-export const seedSpread = (seeds: readonly number[] | null | undefined): number | null => (seeds && seeds.length >= 2 ? range(seeds) : null);
-
-/**
- * Whether a metric moved from `a` to `b` by more than the spread over seeds
- * on either side (the larger): null when it did not change, or when either
- * side has no spread (fewer than two seeds). Used by `npm run diff` and
- * `npm run history` alike.
- */
-export function beyondSpread(a: number | null, b: number | null, spreadA: number | null, spreadB: number | null): boolean | null {
-  if (a === null || b === null || same(a, b) || spreadA === null || spreadB === null) return null;
-  return Math.abs(b - a) > Math.max(spreadA, spreadB);
-}
-
 export function diffMetrics(base: readonly Metric[] | null, head: readonly Metric[] | null): MetricDiff[] {
   const b = new Map((base ?? []).map((m) => [m.name, m]));
   const h = new Map((head ?? []).map((m) => [m.name, m]));
@@ -231,20 +212,6 @@ export function compareStage(
 /** Changed stages first, report order kept within each group. */
 export function orderStages(stages: readonly StageComparison[]): StageComparison[] {
   return [...stages.filter((s) => s.changed), ...stages.filter((s) => !s.changed)];
-}
-
-export function formatValue(value: number | null, format: MetricFormat): string {
-  if (value === null) return '—';
-  switch (format) {
-    case 'int':
-      return int(value);
-    case 'percent':
-      return percent(value, 2);
-    case 'fixed':
-      return value.toFixed(3);
-    case 'sci':
-      return sci(value);
-  }
 }
 
 /** The change as a reader wants it: relative for losses, percentage points for percentages, absolute otherwise. */

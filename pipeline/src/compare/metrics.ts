@@ -3,7 +3,7 @@
  * type and how to write one are in core/metrics.ts) and checking what it returns.
  */
 import { existsSync } from 'node:fs';
-import { ArtifactError, readArtifact } from '../core/artifact.ts';
+import { ArtifactError, type Manifest, readArtifact } from '../core/artifact.ts';
 import type { Metric } from '../core/metrics.ts';
 import { stageFile } from '../core/paths.ts';
 import { specs } from '../stages/registry.ts';
@@ -36,18 +36,20 @@ export function checkMetrics(stage: string, list: readonly Metric[]): Metric[] {
  * A stage's metrics from an artifact file, by this checkout's definitions:
  * its spec validates the data (an artifact of an older revision may have no
  * result hash; one that is there is checked), its metrics.ts computes them.
- * `note` says why there are none (no metrics module, data of another shape).
+ * `manifest` is the artifact's, when it could be read; `note` says why there
+ * are no metrics (no metrics module, no artifact, data of another shape).
  */
-export async function readStageMetrics(file: string, stage: string): Promise<{ metrics: Metric[] | null; note: string | null }> {
+export async function readStageMetrics(file: string, stage: string): Promise<{ metrics: Metric[] | null; manifest: Manifest | null; note: string | null }> {
   const spec = (specs as Record<string, (typeof specs)[keyof typeof specs] | undefined>)[stage];
   const module = await loadMetrics(stage);
   if (!spec || !module)
-    return { metrics: null, note: `no metrics: this checkout has no ${spec ? `pipeline/src/stages/${stage}/metrics.ts` : `stage "${stage}"`}` };
+    return { metrics: null, manifest: null, note: `no metrics: this checkout has no ${spec ? `pipeline/src/stages/${stage}/metrics.ts` : `stage "${stage}"`}` };
   try {
     const artifact = readArtifact(file, stage, spec.schemaVersion, spec.dataSchema, { allowUnhashed: true });
-    return { metrics: checkMetrics(stage, module.metrics(artifact.data as never)), note: null };
+    return { metrics: checkMetrics(stage, module.metrics(artifact.data as never)), manifest: artifact.manifest, note: null };
   } catch (err) {
-    if (err instanceof ArtifactError) return { metrics: null, note: `no metrics: its artifact does not match this checkout's schema of the stage` };
-    throw err;
+    if (!(err instanceof ArtifactError)) throw err;
+    const note = existsSync(file) ? "no metrics: its artifact does not match this checkout's schema of the stage" : `no metrics: ${err.message}`;
+    return { metrics: null, manifest: null, note };
   }
 }

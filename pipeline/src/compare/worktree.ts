@@ -27,7 +27,7 @@ export function repositoryOf(dir: string): { top: string; prefix: string } {
     const top = git(['rev-parse', '--show-toplevel'], dir);
     return { top, prefix: relative(top, dir) };
   } catch {
-    throw new DiffError(`${dir} is not inside a git repository; npm run diff compares git revisions`);
+    throw new DiffError(`${dir} is not inside a git repository; npm run diff and npm run history work on git revisions`);
   }
 }
 

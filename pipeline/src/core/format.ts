@@ -1,7 +1,10 @@
 /**
  * Numbers and durations as the report, the terminal and `npm run diff` print
  * them: one formatter for all three, so a value reads the same everywhere.
+ * It imports nothing, so the publish step (site/scripts/pages.ts, run with
+ * nothing installed) formats with it too.
  */
+import type { MetricFormat } from './metrics.ts';
 
 const SUPERSCRIPT = '⁻⁰¹²³⁴⁵⁶⁷⁸⁹';
 
@@ -76,3 +79,18 @@ export function logTick(value: number): string {
 
 /** Text made safe inside HTML, in element content and in double-quoted attributes. */
 export const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** A metric's value as its format says (core/metrics.ts); '—' when there is none. */
+export function formatValue(value: number | null, format: MetricFormat): string {
+  if (value === null) return '—';
+  switch (format) {
+    case 'int':
+      return int(value);
+    case 'percent':
+      return percent(value, 2);
+    case 'fixed':
+      return value.toFixed(3);
+    case 'sci':
+      return sci(value);
+  }
+}

@@ -47,3 +47,40 @@ export const headline = (m: Metric, when = true): Metric => (when ? { ...m, head
 export function overSeeds(name: string, values: readonly number[], format: MetricFormat, better?: Metric['better']): Metric {
   return { name, value: values.length ? median(values) : null, format, ...(better ? { better } : {}), perSeed: [...values] };
 }
+
+/** Equal up to rounding noise far below anything the report prints. */
+export function same(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/** The spread (max − min) over seeds, where there are two seeds or more; else null. */
+export const seedSpread = (seeds: readonly number[] | null | undefined): number | null =>
+  seeds && seeds.length >= 2 ? Math.max(...seeds) - Math.min(...seeds) : null;
+
+/**
+ * Whether a metric moved from `a` to `b` by more than the spread over seeds
+ * on either side (the larger): null when it did not change, or when either
+ * side has no spread (fewer than two seeds). `npm run diff`, `npm run history`
+ * and the published History page all judge a change by it.
+ */
+export function beyondSpread(a: number | null, b: number | null, spreadA: number | null, spreadB: number | null): boolean | null {
+  if (a === null || b === null || same(a, b) || spreadA === null || spreadB === null) return null;
+  return Math.abs(b - a) > Math.max(spreadA, spreadB);
+}
+
+/** A metric as a history keeps it: the median (or the one value), the seeds' range, how many seeds. */
+export interface SeedSummary {
+  value: number | null;
+  min: number | null;
+  max: number | null;
+  seeds: number;
+}
+
+/** Moved since `before`: beyond the seeds' spread (beyondSpread); a value without seeds on either side, changed at all. */
+export function movedSince(before: SeedSummary, now: SeedSummary): boolean {
+  const spread = (c: SeedSummary) => (c.seeds >= 2 && c.min !== null && c.max !== null ? c.max - c.min : null);
+  const beyond = beyondSpread(before.value, now.value, spread(before), spread(now));
+  if (beyond !== null) return beyond;
+  return spread(before) === null && spread(now) === null && before.value !== null && now.value !== null && !same(before.value, now.value);
+}

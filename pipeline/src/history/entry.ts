@@ -1,22 +1,26 @@
 /**
  * A history entry: one report build's summary (its commit, profile and
  * backend, every stage's headline metrics with their seeds' range, its claims'
- * verdicts), written beside the pages as history-entry.json by the site build
- * and kept on the published site as history/<commit>.json, one per publish
+ * verdicts), written beside the pages as history-entry.json after the build
+ * (`npm run history -- --record`, history/summary.ts) and kept on the published site as history/<commit>.json, one per publish
  * of main (site/scripts/history-page.ts).
  *
  * Entries read back from the Pages branch are data, not code: readEntry
  * checks every field's type, size and shape and refuses anything else. This
- * module imports nothing, so the publish step, which runs with nothing
- * installed, reads entries with the same definition the build writes them by.
+ * module imports only core modules that import nothing themselves, so the
+ * publish step, which runs with nothing installed, reads entries (and judges
+ * what moved and what changed) with the same definitions the build uses.
  */
+import { type MetricFormat, metricFormats } from '../core/metrics.ts';
+
+export { movedSince } from '../core/metrics.ts';
 
 export const HISTORY_ENTRY_FILE = 'history-entry.json';
 /** An entry file larger than this is not read. */
 export const MAX_ENTRY_BYTES = 256 * 1024;
 
-export type Format = 'sci' | 'percent' | 'int' | 'fixed';
-const formats: readonly Format[] = ['sci', 'percent', 'int', 'fixed'];
+export type Format = MetricFormat;
+const formats: readonly Format[] = metricFormats;
 
 export interface EntryCell {
   name: string;
@@ -141,4 +145,19 @@ export function readEntry(raw: unknown): HistoryEntry {
     stages,
     claims,
   };
+}
+
+/** A claim's identity from one build to the next: its check and arguments. */
+export const verdictKey = (v: Pick<EntryVerdict, 'check' | 'args'>): string => `${v.check}${v.args ? ` ${v.args}` : ''}`;
+
+/** The claims and findings whose verdict or chosen outcome differs between two builds (one that only one of them has does not count). */
+export function changedVerdicts(
+  before: readonly EntryVerdict[],
+  now: readonly EntryVerdict[],
+): Array<{ key: string; before: EntryVerdict; now: EntryVerdict }> {
+  const was = new Map(before.map((v) => [verdictKey(v), v]));
+  return now.flatMap((v) => {
+    const b = was.get(verdictKey(v));
+    return b && (b.status !== v.status || b.outcome !== v.outcome) ? [{ key: verdictKey(v), before: b, now: v }] : [];
+  });
 }

@@ -12,20 +12,21 @@
  * the same on every row, as in `npm run diff`; the claims are what that
  * commit's report said (the claims.json its site build writes), counted.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { beyondSpread, builtClaimsSchema, same } from '../compare/comparison.ts';
 import { latestSummary, prepareCheckout, sideEnv, stagesOf, type TaskSummary } from '../compare/diff.ts';
 import { readStageMetrics } from '../compare/metrics.ts';
 import { dryRun } from '../compare/turbo.ts';
 import { DiffError, git, missingLayout, repositoryOf, runProcess, Worktrees } from '../compare/worktree.ts';
 import type { Profile } from '../core/config.ts';
+import { InputError } from '../core/errors.ts';
 import { duration } from '../core/format.ts';
-import { metricFormats } from '../core/metrics.ts';
+import { metricFormats, movedSince } from '../core/metrics.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
-import { cellsOf } from './summary.ts';
+import { changedVerdicts } from './entry.ts';
+import { cellsOf, readVerdicts } from './summary.ts';
 
 export interface HistoryOptions {
   /** A revision range (`v1..main`), or one revision whose ancestors are listed; null: HEAD. */
@@ -72,8 +73,8 @@ const claimsCountSchema = z.strictObject({
   unchecked: z.int(),
   /** Claims and findings whose verdict (or chosen outcome) differs from the row before that has claims; null for the first. */
   changed: z.int().nullable(),
-  /** Each one's verdict: "check args": pass | fail | unchecked, with a finding's outcome after a colon. */
-  verdicts: z.record(z.string(), z.string()),
+  /** Each claim's and finding's verdict, as the commit's pages show it. */
+  verdicts: z.array(z.strictObject({ check: z.string(), args: z.string(), status: z.enum(['pass', 'fail', 'unchecked']), outcome: z.string().nullable() })),
 });
 
 export const historyRowSchema = z.strictObject({
@@ -126,26 +127,13 @@ export function commitsOf(top: string, range: string | null, last: number): Comm
     .reverse();
 }
 
-const spreadOf = (c: Cell): number | null => (c.seeds >= 2 && c.min !== null && c.max !== null ? c.max - c.min : null);
-
-/** Moved beyond the seeds' spread (compare/comparison.ts beyondSpread, as in the diff); a value without seeds, changed at all. */
-function moved(before: Cell, now: Cell): boolean {
-  const beyond = beyondSpread(before.value, now.value, spreadOf(before), spreadOf(now));
-  if (beyond !== null) return beyond;
-  return spreadOf(before) === null && spreadOf(now) === null && !same(before.value, now.value);
-}
-
 /** How many verdicts differ from the nearest row before that has claims (a claim only one of them has does not count). */
 function markVerdictChanges(rows: HistoryRow[]): void {
-  let before: Record<string, string> | null = null;
+  let before: HistoryRow['claims'] = null;
   for (const row of rows) {
     if (!row.claims) continue;
-    const now = row.claims.verdicts;
-    if (before) {
-      const was = before;
-      row.claims.changed = Object.keys(now).filter((k) => k in was && was[k] !== now[k]).length;
-    }
-    before = now;
+    if (before) row.claims.changed = changedVerdicts(before.verdicts, row.claims.verdicts).length;
+    before = row.claims;
   }
 }
 
@@ -164,7 +152,7 @@ function markMoves(rows: HistoryRow[]): void {
         const key = `${stage.name}\0${cell.name}`;
         const before = last.get(key);
         if (cell.value === null) continue;
-        if (before) cell.moved = moved(before, cell);
+        if (before) cell.moved = movedSince(before, cell);
         last.set(key, cell);
       }
 }
@@ -262,15 +250,18 @@ async function rowOf(c: Commit, worktrees: Worktrees, prefix: string, options: H
       else row.stages.push({ name, status, reason: null, metrics: cellsOf(read.metrics, options.metric).map((c) => ({ ...c, moved: false })) });
     }
     const site = summary.get('report');
-    const claimsFile = join(dir, 'site', 'dist', 'claims.json');
     if (!site) row.claimsReason = options.build && options.stages ? 'the report was not built (--stage)' : 'the report is not cached';
     else if (site.execution?.exitCode) row.claimsReason = `the report's build failed (exit code ${site.execution.exitCode})`;
-    else if (!existsSync(claimsFile)) row.claimsReason = 'this commit’s report does not record its claims (claims.json)';
     else {
-      const { claims } = builtClaimsSchema.parse(JSON.parse(readFileSync(claimsFile, 'utf8')));
-      const count = (status: string) => claims.filter((x) => x.status === status).length;
-      const verdicts = Object.fromEntries(claims.map((x) => [`${x.check}${x.args ? ` ${x.args}` : ''}`, `${x.status}${x.outcome ? `: ${x.outcome}` : ''}`]));
-      row.claims = { hold: count('pass'), fail: count('fail'), unchecked: count('unchecked'), changed: null, verdicts };
+      try {
+        const verdicts = readVerdicts(join(dir, 'site', 'dist'));
+        const count = (status: string) => verdicts.filter((x) => x.status === status).length;
+        row.claims = { hold: count('pass'), fail: count('fail'), unchecked: count('unchecked'), changed: null, verdicts };
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        // A report from before claims.json, or a damaged one: said, not fatal.
+        row.claimsReason = existsSync(join(dir, 'site', 'dist', 'claims.json')) ? err.message : 'this commit’s report does not record its claims (claims.json)';
+      }
     }
     return row;
   } finally {
@@ -298,8 +289,12 @@ export async function history(options: HistoryOptions, log: Logger): Promise<His
         `${i + 1}/${commits.length} ${row.short}: ${row.reason ?? `${have} of ${row.stages.length} stages with results${row.claims ? ', claims read' : ''}`} (${duration((performance.now() - t) / 1000)}${eta})`,
       );
     }
+  } catch (err) {
+    // Ctrl-C: the children fail; the signal handler stops them, removes the worktrees, says so and exits.
+    if (worktrees.interrupted) await new Promise(() => {});
+    throw err;
   } finally {
-    worktrees.dispose();
+    if (!worktrees.interrupted) worktrees.dispose();
   }
   markChanges(rows);
   return { version: 1, profile: options.profile, range: options.range ?? 'HEAD', rows };

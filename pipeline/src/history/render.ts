@@ -5,7 +5,7 @@
  * over seeds with their range; a cell that moved beyond that spread since the
  * row before carries a mark (*), and bold in Markdown.
  */
-import { formatValue } from '../compare/comparison.ts';
+import { formatValue } from '../core/format.ts';
 import type { Cell, History, HistoryRow } from './history.ts';
 
 const MARK = '*';

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { builtClaimsSchema } from '../compare/comparison.ts';
 import { readStageMetrics } from '../compare/metrics.ts';
-import { manifestSchema, writeFileAtomic } from '../core/artifact.ts';
+import { writeFileAtomic } from '../core/artifact.ts';
 import { InputError } from '../core/errors.ts';
 import type { Metric } from '../core/metrics.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
@@ -45,10 +45,21 @@ function gitLine(args: string[]): string | null {
   }
 }
 
+/** The verdicts a built report's pages show (its claims.json), or an InputError saying what is wrong with it. */
+export function readVerdicts(site: string): EntryVerdict[] {
+  const file = join(site, 'claims.json');
+  if (!existsSync(file)) throw new InputError(`${site} has no claims.json: build the report first (npx turbo run report)`);
+  try {
+    return builtClaimsSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).claims.map(({ check, args, status, outcome }) => ({ check, args, status, outcome }));
+  } catch (err) {
+    throw new InputError(`${file} is not the claims a report build writes (${(err as Error).message.split('\n')[0]}); build the report again`);
+  }
+}
+
 /**
  * This checkout's report as a history entry, from its artifacts (under
- * `artifactsDir`) and the claims its pages show; null outside a git checkout
- * (an entry names its commit).
+ * `artifactsDir`) and the verdicts its pages show; null outside a git
+ * checkout (an entry names its commit).
  */
 export async function historyEntry(claims: readonly EntryVerdict[], artifactsDir?: string): Promise<HistoryEntry | null> {
   const head = gitLine(['log', '-1', '--format=%H%x00%cI%x00%s']);
@@ -58,12 +69,11 @@ export async function historyEntry(claims: readonly EntryVerdict[], artifactsDir
   let profile = '';
   let backend = '';
   for (const { name } of stageList) {
-    const file = artifactPath(name, artifactsDir);
-    const manifest = manifestSchema.parse((JSON.parse(readFileSync(file, 'utf8')) as { manifest: unknown }).manifest);
-    profile ||= manifest.profile;
-    backend ||= manifest.backend.name;
-    const { metrics } = await readStageMetrics(file, name);
-    stages.push({ name, metrics: metrics ? cellsOf(metrics) : [] });
+    const read = await readStageMetrics(artifactPath(name, artifactsDir), name);
+    if (!read.manifest) throw new InputError(`stage "${name}": ${read.note}`);
+    profile ||= read.manifest.profile;
+    backend ||= read.manifest.backend.name;
+    stages.push({ name, metrics: read.metrics ? cellsOf(read.metrics) : [] });
   }
   return {
     version: 1,
@@ -81,13 +91,7 @@ export async function historyEntry(claims: readonly EntryVerdict[], artifactsDir
 
 /** Writes this checkout's entry into the built report `site` (history-entry.json); returns what it did, in words. */
 export async function recordEntry(site: string, artifactsDir?: string): Promise<string> {
-  const file = join(site, 'claims.json');
-  if (!existsSync(file)) throw new InputError(`${site} has no claims.json: build the report first (npx turbo run report)`);
-  const { claims } = builtClaimsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-  const entry = await historyEntry(
-    claims.map(({ check, args, status, outcome }) => ({ check, args, status, outcome })),
-    artifactsDir,
-  );
+  const entry = await historyEntry(readVerdicts(site), artifactsDir);
   if (!entry) throw new InputError(`${projectRoot} is not a git checkout: a history entry names its commit`);
   writeFileAtomic(join(site, HISTORY_ENTRY_FILE), `${JSON.stringify(readEntry(entry), null, 1)}\n`);
   return `recorded ${entry.commit.slice(0, 10)}${entry.dirty ? ' (with uncommitted changes)' : ''}: ${entry.stages.length} stages, ${entry.claims.length} claims, in ${relative(process.cwd(), join(site, HISTORY_ENTRY_FILE)) || HISTORY_ENTRY_FILE}`;

@@ -7,7 +7,7 @@
  *
  * A page's mistake (a figure, fact, check or outcome that does not exist)
  * stops the build with the page's file and line (`source`, put on every
- * such element by ../lib/mdx-source.ts) and what does exist.
+ * such element by ../lib/pages/mdx-source.ts) and what does exist.
  */
 import type { StageData, StageName } from '@hw1/pipeline/stages';
 import { type Check, type CheckArgs, type CheckResult, type ClaimStatus, outcomeOf } from '../lib/claims/check.ts';
