@@ -139,7 +139,7 @@ function commitLink(e: HistoryEntry, commitUrl: string | null, text = short(e)):
 
 const W = 640;
 const H = 200;
-const M = { left: 64, right: 12, top: 12, bottom: 34 };
+const M = { left: 104, right: 12, top: 12, bottom: 34 };
 
 /** One metric's line over the publishes: the median, the seeds' band, moved points ringed, verdict changes as dashed rules. */
 function chart(id: string, stage: string, name: string, points: readonly Point[], total: number, changes: readonly number[], commitUrl: string | null): string {

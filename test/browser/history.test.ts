@@ -88,6 +88,16 @@ describe.skipIf(!available)(`the published History page in Chromium${available ?
           .first()
           .evaluate((svg) => svg.getBoundingClientRect().width),
       ).toBeLessThanOrEqual(640);
+      // Every label inside its chart: none cut off at the edge of the SVG.
+      const clipped = await page.evaluate(() =>
+        [...document.querySelectorAll<SVGTextElement>('figure.history-figure svg text')]
+          .filter((t) => {
+            const box = t.getBBox();
+            return box.x < 0 || box.x + box.width > 640;
+          })
+          .map((t) => t.textContent),
+      );
+      if (clipped.length) problems.push(`history.html at ${width} px: labels cut off at the chart's edge: ${clipped.slice(0, 3).join(', ')}`);
       problems.push(...(await seriousViolations(page, `history.html at ${width} px`)));
       const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (wide > 0) problems.push(`history.html at ${width} px: ${wide} px wider than the window`);
