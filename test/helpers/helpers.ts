@@ -280,15 +280,3 @@ export function expectConfigError(stage: string, config: string, message: RegExp
   expect(r.stdout).not.toMatch(/run 1\//);
   expect(existsSync(join(artifacts, stage))).toBe(false);
 }
-
-/** Every task's hash in turbo's own dry run of the quick report, in `project` (a scratch copy): what a cache key is. */
-export function turboTaskHashes(project: string): Record<string, string> {
-  const r = spawnSync(join(root, 'node_modules/.bin/turbo'), ['run', 'report', '--dry=json'], {
-    cwd: project,
-    encoding: 'utf8',
-    env: { ...process.env, HW1_PROFILE: 'quick' },
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-  const dry = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: Array<{ taskId: string; hash: string }> };
-  return Object.fromEntries(dry.tasks.map((t) => [t.taskId, t.hash]));
-}

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { stageTask } from '../../pipeline/src/core/stage.ts';
 import { root, tempDir } from './helpers.ts';
 
 /** The stages the repository keeps, and their tiny quick profiles. */
@@ -53,8 +54,8 @@ export function tinyProjectRepo(): { repo: string; readme: string; base: string 
   // A revision's stages are its turbo.json's stage tasks (compare/diff.ts stagesOf): keep two.
   const turboFile = join(repo, 'turbo.json');
   const turbo = JSON.parse(readFileSync(turboFile, 'utf8')) as { tasks: Record<string, { dependsOn?: string[] }> };
-  const isStage = (task: string) => task.startsWith('@hw1/pipeline#stage:');
-  const kept = (task: string) => STAGES.includes(task.slice('@hw1/pipeline#stage:'.length));
+  const isStage = (task: string) => task.includes('#stage:');
+  const kept = (task: string) => STAGES.some((s) => task === stageTask(s).id);
   for (const task of Object.keys(turbo.tasks)) if (isStage(task) && !kept(task)) delete turbo.tasks[task];
   const report = turbo.tasks['@hw1/site#report']!;
   report.dependsOn = report.dependsOn!.filter((t) => !isStage(t) || kept(t));

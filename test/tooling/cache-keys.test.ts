@@ -1,6 +1,7 @@
 /**
  * Every stage's turbo task (turbo.json, written by npm run sync): it exists,
- * the report depends on it, it runs `node src/bin/stage.ts <name>`, and its
+ * the report depends on it, its own package's one script runs
+ * `pipeline/src/bin/stage.ts <name>` with the pipeline's dependencies, and its
  * inputs cover exactly what a stage's results can depend on: the code of
  * core/hash.ts stageCode (its run module, the runner and their imports), its
  * config, the backend and the datasets its spec declares. Plus the hashing
@@ -11,6 +12,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashJson, importClosure, stageCode, stageCodeHash } from '../../pipeline/src/core/hash.ts';
 import { stageFile } from '../../pipeline/src/core/paths.ts';
+import { stageTask } from '../../pipeline/src/core/stage.ts';
 import { datasetEnv } from '../../pipeline/src/data/datasets.ts';
 import { root, stageList } from '../helpers/helpers.ts';
 
@@ -21,36 +23,44 @@ interface Task {
   dependsOn?: string[];
 }
 const turbo = JSON.parse(readFileSync(join(root, 'turbo.json'), 'utf8')) as { globalEnv?: string[]; tasks: Record<string, Task> };
-const scripts = JSON.parse(readFileSync(join(root, 'pipeline/package.json'), 'utf8')).scripts as Record<string, string>;
-const fromPipeline = (file: string) => relative(join(root, 'pipeline'), file);
+const packageJson = (dir: string) => JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+const pipelinePackage = packageJson('pipeline');
+const fromRoot = (file: string) => `$TURBO_ROOT$/${relative(root, file)}`;
 
-/** Whether a turbo input (relative to pipeline/) names the file: the file itself, or `dir/**` above it. */
+/** Whether a turbo input names the file: the file itself, or `dir/**` above it. */
 const covers = (input: string, file: string) => input === file || (input.endsWith('/**') && file.startsWith(input.slice(0, -2)));
 
 describe('cache keys', () => {
   for (const stage of stageList) {
     describe(`stage ${stage.name}`, () => {
-      const task = turbo.tasks[`@hw1/pipeline#stage:${stage.name}`];
+      const { id, dir, package: name } = stageTask(stage.name);
+      const task = turbo.tasks[id];
 
-      it('is a turbo task the report depends on, run by the stage command', () => {
+      it('is a turbo task the report depends on, run by the stage command in its own package', () => {
         expect(task).toBeDefined();
-        expect(turbo.tasks['@hw1/site#report']!.dependsOn).toContain(`@hw1/pipeline#stage:${stage.name}`);
-        expect(scripts[`stage:${stage.name}`]).toBe(`node src/bin/stage.ts ${stage.name}`);
+        expect(turbo.tasks['@hw1/site#report']!.dependsOn).toContain(id);
+        const own = packageJson(dir);
+        expect(own.name).toBe(name);
+        expect(own.scripts).toEqual({ [`stage:${stage.name}`]: `node ../../pipeline/src/bin/stage.ts ${stage.name}` });
+        // The code it runs imports the pipeline's dependencies: their versions are in its key through them.
+        expect(own.dependencies).toEqual(pipelinePackage.dependencies);
+        expect(own.optionalDependencies).toEqual(pipelinePackage.optionalDependencies);
+        expect(Object.keys(pipelinePackage.scripts).filter((s) => s.startsWith('stage:'))).toEqual([]);
       });
 
       it('declares every module of its code, its config, profile, backend and datasets as inputs', () => {
         const inputs = task!.inputs ?? [];
-        for (const file of stageCode(stage.name).map(fromPipeline)) {
+        for (const file of stageCode(stage.name).map(fromRoot)) {
           expect(
             inputs.some((input) => covers(input, file)),
             `turbo.json inputs of stage:${stage.name} miss ${file}`,
           ).toBe(true);
         }
         // The worker thread's entry is loaded by URL, so no import statement leads to it: it is in the key anyway.
-        expect(inputs.some((input) => covers(input, 'src/runtime/worker.ts'))).toBe(true);
+        expect(inputs.some((input) => covers(input, '$TURBO_ROOT$/pipeline/src/runtime/worker.ts'))).toBe(true);
         expect(inputs).toContain(`$TURBO_ROOT$/content/experiments/${stage.name}.yaml`);
         expect(inputs).toContain('$TURBO_ROOT$/node_modules/@tensorflow/tfjs-node-gpu/package.json');
-        expect(inputs).toEqual(expect.arrayContaining(['native/src/**', 'native/build/status.json']));
+        expect(inputs).toEqual(expect.arrayContaining(['$TURBO_ROOT$/pipeline/native/src/**', '$TURBO_ROOT$/pipeline/native/build/status.json']));
         for (const d of stage.datasets) {
           expect(inputs).toContain(`$TURBO_ROOT$/cache/datasets/${d}/**`);
           for (const v of datasetEnv[d as keyof typeof datasetEnv]) expect(task!.env).toContain(v);
@@ -64,7 +74,7 @@ describe('cache keys', () => {
         const inputs = task!.inputs ?? [];
         for (const file of ['src/bin/stage.ts', 'src/core/progress.ts', 'src/core/format.ts']) {
           expect(
-            inputs.some((input) => covers(input, file)),
+            inputs.some((input) => covers(input, `$TURBO_ROOT$/pipeline/${file}`)),
             `${file} in the inputs of stage:${stage.name}`,
           ).toBe(false);
         }

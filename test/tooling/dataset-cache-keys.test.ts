@@ -3,11 +3,13 @@
  * replacing one changes the cache key of exactly the stages that read it.
  * Checked with turbo's own dry run on a scratch copy of the project.
  */
-import { cpSync, existsSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stageTask } from '../../pipeline/src/core/stage.ts';
 import { linkDatasets } from '../../pipeline/src/data/links.ts';
-import { root, tempDir, turboTaskHashes } from '../helpers/helpers.ts';
+import { tempDir } from '../helpers/helpers.ts';
+import { keysProject, turboHashes } from '../helpers/project-copy.ts';
 
 describe('datasets in cache keys', () => {
   it('links each dataset to where it is read from, and nowhere when it has no location', () => {
@@ -25,23 +27,19 @@ describe('datasets in cache keys', () => {
   });
 
   it('installing or replacing a dataset changes the key of the stage that reads it, and only that one', () => {
-    const project = tempDir();
-    for (const path of ['turbo.json', 'package.json', 'package-lock.json', 'pipeline/package.json', 'pipeline/src', 'site/package.json', 'content']) {
-      cpSync(join(root, path), join(project, path), { recursive: true });
-    }
-    symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'));
+    const project = keysProject();
     const fashion = tempDir();
     mkdirSync(join(project, 'cache/datasets'), { recursive: true });
     symlinkSync(fashion, join(project, 'cache/datasets/fashion-mnist'));
 
-    const before = turboTaskHashes(project);
+    const before = turboHashes(project);
     writeFileSync(join(fashion, 'train-images-idx3-ubyte.gz'), 'installed');
-    const installed = turboTaskHashes(project);
+    const installed = turboHashes(project);
     writeFileSync(join(fashion, 'train-images-idx3-ubyte.gz'), 'replaced');
-    const replaced = turboTaskHashes(project);
+    const replaced = turboHashes(project);
 
-    const stage = '@hw1/pipeline#stage:train-on-tasks';
-    const other = '@hw1/pipeline#stage:simulate-function';
+    const stage = stageTask('train-on-tasks').id;
+    const other = stageTask('simulate-function').id;
     expect(installed[stage]).not.toBe(before[stage]);
     expect(replaced[stage]).not.toBe(installed[stage]);
     expect(installed[other]).toBe(before[other]);

@@ -76,6 +76,19 @@ describe('turbo retrains exactly the stages whose code changed', () => {
     expect(retrainedBy(file)).toEqual(stages);
   });
 
+  it('editing pipeline/package.json (a new export) retrains nothing: each stage’s task is in a package of its own', () => {
+    const file = join(dir, 'pipeline/package.json');
+    const before = readFileSync(file, 'utf8');
+    const pkg = JSON.parse(before);
+    pkg.exports['./extra'] = './src/core/format.ts';
+    writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+    try {
+      expect(changedStages(base, turboHashes(dir))).toEqual([]);
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
   it('editing the runner retrains every stage', () => {
     expect(retrainedBy('pipeline/src/runtime/run-stage.ts')).toEqual(stageList.map((s) => s.name).sort());
   });

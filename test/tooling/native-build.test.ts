@@ -6,11 +6,12 @@
  * set or source file is another key.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildNative } from '../../pipeline/src/native/build.ts';
-import { root, tempDir, turboTaskHashes } from '../helpers/helpers.ts';
+import { root } from '../helpers/helpers.ts';
+import { keysProject, turboHashes } from '../helpers/project-copy.ts';
 
 describe('the native kernels at install', () => {
   it('say why they were not built: no compiler, or HW1_NATIVE=0', () => {
@@ -24,31 +25,18 @@ describe('the native kernels at install', () => {
   });
 
   it('put what was built into every stage’s cache key, and their sources too', () => {
-    const project = tempDir();
-    for (const path of [
-      'turbo.json',
-      'package.json',
-      'package-lock.json',
-      'pipeline/package.json',
-      'pipeline/src',
-      'pipeline/native/src',
-      'site/package.json',
-      'content',
-    ]) {
-      cpSync(join(root, path), join(project, path), { recursive: true });
-    }
-    symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'));
+    const project = keysProject(['pipeline/native/src']);
     mkdirSync(join(project, 'pipeline/native/build'), { recursive: true });
     const status = (s: object) => writeFileSync(join(project, 'pipeline/native/build/status.json'), JSON.stringify(s));
 
     status({ built: false, reason: 'no oneDNN headers (apt-get install libdnnl-dev)' });
-    const without = turboTaskHashes(project);
+    const without = turboHashes(project);
     status({ built: true, onednn: '2.6.3', isa: 'avx512_core', compiler: 'g++ 12.2.0', flags: [], sources: 'a' });
-    const withKernels = turboTaskHashes(project);
+    const withKernels = turboHashes(project);
     status({ built: true, onednn: '2.6.3', isa: 'avx2', compiler: 'g++ 12.2.0', flags: [], sources: 'a' });
-    const otherIsa = turboTaskHashes(project);
+    const otherIsa = turboHashes(project);
     writeFileSync(join(project, 'pipeline/native/src/conv.cc'), '// changed\n', { flag: 'a' });
-    const otherSource = turboTaskHashes(project);
+    const otherSource = turboHashes(project);
 
     const stages = Object.keys(without).filter((t) => t.includes('#stage:'));
     expect(stages).toHaveLength(8);

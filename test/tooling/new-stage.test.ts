@@ -9,6 +9,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stageTask } from '../../pipeline/src/core/stage.ts';
 import { quickArtifacts, root, stageList } from '../helpers/helpers.ts';
 import { changedStages, projectCopy, turboHashes } from '../helpers/project-copy.ts';
 
@@ -53,7 +54,7 @@ describe('npm run new-stage', () => {
 
   it('adds its turbo task and leaves every other stage’s key unchanged', () => {
     const after = turboHashes(dir);
-    expect(Object.keys(after)).toContain('@hw1/pipeline#stage:toy-stage');
+    expect(Object.keys(after)).toContain(stageTask('toy-stage').id);
     expect(changedStages(before, after)).toEqual(['toy-stage']);
     expect(after['@hw1/site#report']).not.toBe(before['@hw1/site#report']);
   });

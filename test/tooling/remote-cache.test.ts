@@ -104,8 +104,13 @@ describe('a remote turbo cache shared between machines', () => {
     return { status: r.status, out: r.stdout + r.stderr, summary: latestSummary(dir)! };
   };
   const data = (dir: string, stage: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'cache/artifacts', stage, 'artifact.json'), 'utf8')).data);
-  const sources = (summary: { tasks: TaskSummary[] }, prefix = '@hw1/pipeline#stage:') =>
-    Object.fromEntries(summary.tasks.filter((t) => t.taskId.startsWith(prefix)).map((t) => [t.taskId.slice(prefix.length), t.cache.source ?? t.cache.status]));
+  /** Where each task's result came from, by the part of its id after `marker` (the stages by name; '@hw1/site#': the report). */
+  const sources = (summary: { tasks: TaskSummary[] }, marker = '#stage:') =>
+    Object.fromEntries(
+      summary.tasks
+        .filter((t) => t.taskId.includes(marker))
+        .map((t) => [t.taskId.slice(t.taskId.indexOf(marker) + marker.length), t.cache.source ?? t.cache.status]),
+    );
 
   let runners: string[];
   beforeAll(async () => {

@@ -1,19 +1,22 @@
 /** npm run sync (tooling/sync.ts): the files derived from the stage folders are committed as derived. */
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { derive, stageFolders, stale } from '../../pipeline/src/tooling/sync.ts';
+import { derive, stageFolders, syncCheck } from '../../pipeline/src/tooling/sync.ts';
 import { root, stageList } from '../helpers/helpers.ts';
 
 describe('npm run sync', () => {
-  it('has written turbo.json, pipeline/package.json and both stage registries as the stage folders say', async () => {
-    const { files } = await derive();
-    expect(files.map((f) => relative(root, f.file)).sort()).toEqual([
-      'pipeline/package.json',
-      'pipeline/src/stages/registry.ts',
-      'site/src/stages/registry.ts',
-      'turbo.json',
-    ]);
-    const outdated = stale(files).map((f) => relative(root, f.file));
+  it('has written turbo.json, the package files, package-lock.json and both stage registries as the stage folders say', async () => {
+    const { files, stages } = await derive();
+    expect(files.map((f) => relative(root, f.file)).sort()).toEqual(
+      [
+        'pipeline/package.json',
+        'pipeline/src/stages/registry.ts',
+        'site/src/stages/registry.ts',
+        ...stages.map((s) => `stages/${s}/package.json`),
+        'turbo.json',
+      ].sort(),
+    );
+    const { outdated } = await syncCheck();
     expect(outdated, `out of date: ${outdated.join(', ')}; run \`npm run sync\` and commit the result`).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Comparison, compareStage, inputLines, toMarkdown, toText } from '../../pipeline/src/compare/comparison.ts';
 import { configFieldChanges, configLeaves, stageCodeChanges } from '../../pipeline/src/compare/inputs.ts';
+import { stageTask } from '../../pipeline/src/core/stage.ts';
 import { tempDir } from '../helpers/helpers.ts';
 
 describe('what the inputs changed', () => {
@@ -24,12 +25,18 @@ describe('what the inputs changed', () => {
     expect(configFieldChanges(base, 'epochs: [unclosed')).toEqual([{ path: '(the whole file)', base: 'readable', head: 'not valid YAML' }]);
   });
 
-  it('lists the code files of the stage’s cache key whose content differs, or that one side lacks', () => {
-    const side = (files: Record<string, string>, inputs: string[]) => {
+  it('lists the code files of the stage’s cache key whose content differs, or that one side lacks, across the two layouts of turbo.json', () => {
+    // The base ran its stages in @hw1/pipeline (inputs relative to pipeline/), the head in the stages' own packages.
+    const layouts = {
+      pipeline: { id: '@hw1/pipeline#stage:s', written: (f: string) => f, more: ['!package.json'] },
+      own: { id: stageTask('s').id, written: (f: string) => `$TURBO_ROOT$/pipeline/${f}`, more: [] as string[] },
+    };
+    const side = (files: Record<string, string>, inputs: string[], layout: keyof typeof layouts) => {
+      const { id, written, more } = layouts[layout];
       const dir = tempDir();
       writeFileSync(
         join(dir, 'turbo.json'),
-        JSON.stringify({ tasks: { '@hw1/pipeline#stage:s': { inputs: [...inputs, '$TURBO_ROOT$/content/experiments/s.yaml', '!package.json'] } } }),
+        JSON.stringify({ tasks: { [id]: { inputs: [...inputs.map(written), '$TURBO_ROOT$/content/experiments/s.yaml', ...more] } } }),
       );
       for (const [f, text] of Object.entries(files)) {
         mkdirSync(join(dir, 'pipeline', f, '..'), { recursive: true });
@@ -37,18 +44,16 @@ describe('what the inputs changed', () => {
       }
       return dir;
     };
-    const base = side({ 'src/a.ts': 'a', 'src/b.ts': 'b', 'src/gone.ts': 'g', 'src/runtime/pool.ts': 'p', 'src/runtime/deep/k.ts': 'k' }, [
-      'src/a.ts',
-      'src/b.ts',
-      'src/gone.ts',
-      'src/runtime/**',
-    ]);
-    const head = side({ 'src/a.ts': 'a', 'src/b.ts': 'b2', 'src/new.ts': 'n', 'src/runtime/pool.ts': 'p', 'src/runtime/deep/k.ts': 'k2' }, [
-      'src/a.ts',
-      'src/b.ts',
-      'src/new.ts',
-      'src/runtime/**',
-    ]);
+    const base = side(
+      { 'src/a.ts': 'a', 'src/b.ts': 'b', 'src/gone.ts': 'g', 'src/runtime/pool.ts': 'p', 'src/runtime/deep/k.ts': 'k' },
+      ['src/a.ts', 'src/b.ts', 'src/gone.ts', 'src/runtime/**'],
+      'pipeline',
+    );
+    const head = side(
+      { 'src/a.ts': 'a', 'src/b.ts': 'b2', 'src/new.ts': 'n', 'src/runtime/pool.ts': 'p', 'src/runtime/deep/k.ts': 'k2' },
+      ['src/a.ts', 'src/b.ts', 'src/new.ts', 'src/runtime/**'],
+      'own',
+    );
     expect(stageCodeChanges(base, head, 's')).toEqual([
       { file: 'src/b.ts', change: 'changed' },
       { file: 'src/gone.ts', change: 'removed' },

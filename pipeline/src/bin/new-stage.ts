@@ -15,7 +15,7 @@ sin(2πx) from a few seeds), ready to run and to edit:
   site/src/stages/<name>.ts              its figures, the facts the page quotes, its checks
   test/unit/checks/<name>.test.ts        its checks' cases, on a fixture of its artifact
 and updates the derived files (npm run sync): the two stage registries, the
-stage:<name> script and its turbo task. Then: HW1_PROFILE=quick npx turbo run report,
+stage's package (stages/<name>/) and its turbo task. Then: HW1_PROFILE=quick npx turbo run report,
 and for the checks' fixture: npx node test/fixtures/make-artifact-fixtures.ts <name>
 
 Options:

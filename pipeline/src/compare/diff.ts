@@ -18,6 +18,7 @@ import { duration } from '../core/format.ts';
 import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
+import { stageTask } from '../core/stage.ts';
 import { specs } from '../stages/registry.ts';
 import { type Comparison, compareStage, orderStages, type ReportChanges, reportChangesSchema, type SideInput, toMarkdown, toText } from './comparison.ts';
 import { stageCodeChanges, stageConfigChanges } from './inputs.ts';
@@ -64,7 +65,8 @@ export interface SideResult {
   tasks: Map<string, TaskSummary>;
 }
 
-const STAGE_TASK = /^(?:@hw1\/pipeline#)?stage:(.+)$/;
+/** A stage task's id in a turbo.json: in its own package (@hw1/stage-<name>), in @hw1/pipeline (older commits), or bare. */
+const STAGE_TASK = /^(?:@hw1\/[a-z0-9-]+#)?stage:(.+)$/;
 
 /** The stages a checkout has: its turbo.json's `stage:<name>` tasks, titled by this checkout's registry where it knows them. */
 export function stagesOf(dir: string): Array<{ name: string; title: string }> {
@@ -100,14 +102,19 @@ export function latestSummary(dir: string): { tasks: TaskSummary[] } | null {
 
 /**
  * The end of a failed stage's log, as the stage wrote it: npm's own lines
- * about the failed script ("npm error …", the "> @hw1/pipeline@… stage" header)
+ * about the failed script ("npm error …", the "> @hw1/stage-<name>@… stage:<name>" header)
  * are left out, so the failing config line or error is what shows.
  */
 function logTail(dir: string, stage: string, fallback: string[]): string {
-  const file = join(dir, 'pipeline', '.turbo', `turbo-stage:${stage}.log`);
-  // turbo's own output prefixes the task's lines with "@hw1/pipeline:stage:<name>: "; its log file does not.
-  const prefix = `@hw1/pipeline:stage:${stage}: `;
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : fallback.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+  // The stage's package: stages/<name>/, or pipeline/ in commits that ran every stage there.
+  const packages = [
+    { dir: stageTask(stage).dir, name: stageTask(stage).package },
+    { dir: 'pipeline', name: '@hw1/pipeline' },
+  ];
+  const file = packages.map((p) => join(dir, p.dir, '.turbo', `turbo-stage:${stage}.log`)).find((f) => existsSync(f));
+  // turbo's own output prefixes the task's lines with "<package>:stage:<name>: "; its log file does not.
+  const prefixes = packages.map((p) => `${p.name}:stage:${stage}: `);
+  const lines = file ? readFileSync(file, 'utf8').split('\n') : fallback.flatMap((l) => prefixes.filter((p) => l.startsWith(p)).map((p) => l.slice(p.length)));
   return lines
     .filter((l) => l.trim() && !/^\s*(npm (error|ERR!|warn|notice)\b|> \S+@\S+ \S+|> node )/.test(l))
     .slice(-12)

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { stageTaskIds } from '../core/stage.ts';
 import type { FieldChange, FileChange } from './comparison.ts';
 
 /** Leaves of a config as path → value text; a list of plain values is one leaf ([16, 16, 15]). */
@@ -59,15 +60,19 @@ function filesUnder(dir: string, sub: string): string[] {
 
 /**
  * The code files of a stage's turbo inputs in a checkout, relative to
- * pipeline/: plain files, and folders given as `folder/**`; root-relative
- * entries (configs, datasets) and exclusions are left out.
+ * pipeline/: plain files, and folders given as `folder/**`; other entries
+ * (configs, datasets, node_modules) and exclusions are left out. Inputs are
+ * written `$TURBO_ROOT$/pipeline/…` now, and were relative to pipeline/ in
+ * commits whose stage tasks ran in @hw1/pipeline.
  */
 export function stageCodeFiles(dir: string, stage: string): string[] {
   const text = readOrNull(join(dir, 'turbo.json'));
   if (!text) return [];
   const tasks = (JSON.parse(text) as { tasks?: Record<string, { inputs?: string[] }> }).tasks ?? {};
-  const task = tasks[`@hw1/pipeline#stage:${stage}`] ?? tasks[`stage:${stage}`];
-  return (task?.inputs ?? []).flatMap((f) => {
+  const task = [...stageTaskIds(stage), `stage:${stage}`].map((id) => tasks[id]).find(Boolean);
+  const pipeline = '$TURBO_ROOT$/pipeline/';
+  return (task?.inputs ?? []).flatMap((input) => {
+    const f = input.startsWith(pipeline) ? input.slice(pipeline.length) : input;
     const folder = /^([^$!*]+)\/\*\*$/.exec(f)?.[1];
     if (folder) return filesUnder(join(dir, 'pipeline'), folder);
     return /[$*!]/.test(f) ? [] : [f];

@@ -152,14 +152,30 @@ export function missingLayout(dir: string): string[] {
 }
 
 /**
- * node_modules for a checkout: with the same lockfile, a directory of links to
+ * What `npm ci` installs from a checkout's lockfile, as one string: every package in a node_modules with
+ * its version and integrity, links to the checkout's own workspaces left out (a new stage adds one, and
+ * each checkout gets links to its own). Unreadable or missing: null, which matches nothing.
+ */
+export function installedPackages(dir: string): string | null {
+  try {
+    const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages?: Record<string, Record<string, unknown>> };
+    const installed = Object.entries(lock.packages ?? {})
+      .filter(([path, entry]) => path.includes('node_modules/') && entry.link !== true)
+      .map(([path, entry]) => [path, entry.version, entry.integrity, entry.resolved, entry.optional === true]);
+    return JSON.stringify(installed.sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * node_modules for a checkout: with the same installed packages (installedPackages), a directory of links to
  * the main checkout's packages (the workspace links under @hw1 point at the
  * checkout's own pipeline and site); otherwise a fresh `npm ci`.
  * Returns how it was done.
  */
 export async function provideNodeModules(main: string, dir: string, log: (line: string) => void): Promise<'linked' | 'installed'> {
-  const lock = (d: string) => readFileSync(join(d, 'package-lock.json'), 'utf8');
-  if (existsSync(join(main, 'node_modules')) && lock(main) === lock(dir)) {
+  if (existsSync(join(main, 'node_modules')) && installedPackages(main) === installedPackages(dir)) {
     const target = join(dir, 'node_modules');
     // Anything already there came with the commit (a committed link, say): never write through it.
     rmSync(target, { recursive: true, force: true });
@@ -172,7 +188,8 @@ export async function provideNodeModules(main: string, dir: string, log: (line: 
     mkdirSync(own, { recursive: true });
     for (const name of readdirSync(join(main, 'node_modules', '@hw1'))) {
       const link = join(main, 'node_modules', '@hw1', name);
-      // The same relative link ("../../pipeline") here points at this checkout's own workspace.
+      // The same relative link ("../../pipeline") here points at this checkout's own workspace (a stage's
+      // package the checkout does not have gives a dangling link, which nothing follows).
       if (lstatSync(link).isSymbolicLink()) symlinkSync(readlinkSync(link), join(own, name));
     }
     return 'linked';

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { InputError } from '../core/errors.ts';
 import { pipelineRoot, projectRoot, stagesRoot } from '../core/paths.ts';
 import { STAGE_NAME } from '../core/stage.ts';
-import { derive, stale } from './sync.ts';
+import { sync } from './sync.ts';
 
 export interface NewStageOptions {
   name: string;
@@ -73,10 +73,6 @@ export async function newStage({ name, title, section }: NewStageOptions): Promi
     writeFileSync(join(projectRoot, file), text, { flag: 'wx' });
     written.push(file);
   }
-  const { files: derived } = await derive();
-  for (const f of stale(derived)) {
-    writeFileSync(f.file, f.text);
-    written.push(f.file.slice(projectRoot.length + 1));
-  }
+  written.push(...(await sync()).written);
   return written;
 }

@@ -6,25 +6,30 @@
  *   (the order of the pages' `stages:` front matter);
  * - site/src/stages/registry.ts: every stage's site view (site/src/stages/<stage>.ts),
  *   so the pages' props know each check's name and outcomes as types;
- * - the `stage:<name>` scripts of pipeline/package.json;
+ * - stages/<name>/package.json: each stage's own workspace package, whose one
+ *   script `stage:<name>` is the stage's turbo task (core/stage.ts stageTask),
+ *   with the pipeline's dependencies, so their versions are in its key;
  * - turbo.json: one task per stage whose inputs are exactly the code it runs
  *   (core/hash.ts stageCode, as folder globs where a whole folder is in it),
  *   its config and the datasets its spec declares; and the report's task.
+ * package-lock.json then lists the stage packages (syncLockfile).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { InputError } from '../core/errors.ts';
 import { stageCode } from '../core/hash.ts';
 import { pipelineRoot, projectRoot, sourceRoot, stageFile, stagesRoot } from '../core/paths.ts';
-import { STAGE_NAME, type StageSpec } from '../core/stage.ts';
+import { STAGE_NAME, type StageSpec, stageTask } from '../core/stage.ts';
 import { type DatasetName, datasetEnv, datasetNames } from '../data/datasets.ts';
 
 export interface DerivedFile {
   /** Absolute path. */
   file: string;
-  text: string;
+  /** What it should hold; null: it should not be there (the package of a stage that is gone). */
+  text: string | null;
 }
 
 export interface Derivation {
@@ -125,7 +130,7 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * The code files as turbo inputs (relative to pipeline/): a folder glob where
+ * The code files as turbo inputs (relative to the project root, as $TURBO_ROOT$/pipeline/…): a folder glob where
  * every file of the folder is in the set, the files themselves elsewhere.
  * A stage's own folder is always listed by file: its metrics.ts is in no key.
  */
@@ -135,13 +140,13 @@ export function codeInputs(files: readonly string[]): string[] {
   const visit = (dir: string): void => {
     const whole = dir !== sourceRoot && !dir.startsWith(`${stagesRoot}/`) && dir !== stagesRoot && filesUnder(dir).every((f) => set.has(f));
     if (whole) {
-      out.push(`${relative(pipelineRoot, dir)}/**`);
+      out.push(`$TURBO_ROOT$/${relative(projectRoot, dir)}/**`);
       return;
     }
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, e.name);
       if (e.isDirectory()) visit(path);
-      else if (set.has(path)) out.push(relative(pipelineRoot, path));
+      else if (set.has(path)) out.push(`$TURBO_ROOT$/${relative(projectRoot, path)}`);
     }
   };
   visit(sourceRoot);
@@ -161,7 +166,7 @@ async function specOf(name: string): Promise<StageSpec> {
 
 const STAGE_ENV = ['HW1_BACKEND', 'HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR'];
 
-function stageTask(name: string, datasets: readonly DatasetName[]) {
+function stageTurboTask(name: string, datasets: readonly DatasetName[]) {
   const env = [...STAGE_ENV, ...new Set(datasets.flatMap((d) => datasetEnv[d]))];
   return {
     env,
@@ -172,13 +177,11 @@ function stageTask(name: string, datasets: readonly DatasetName[]) {
       '$TURBO_ROOT$/node_modules/@tensorflow/tfjs-node-gpu/package.json',
       // The native kernels: their sources, and what the install built from them (oneDNN's version, the
       // instruction set, or why nothing was built), so results of other kernels are other cache entries.
-      'native/src/**',
-      'native/build/status.json',
+      '$TURBO_ROOT$/pipeline/native/src/**',
+      '$TURBO_ROOT$/pipeline/native/build/status.json',
       ...datasets.map((d) => `$TURBO_ROOT$/cache/datasets/${d}/**`),
-      // turbo hashes the package's package.json into every task unless told not to, and a new stage adds a
-      // script to it: that must not retrain the others. The script is derived here (and checked by a test);
-      // the dependencies' versions reach the key through the lockfile (turbo's hashOfExternalDependencies).
-      '!package.json',
+      // turbo also hashes the task's own package.json (stages/<name>/package.json, derived here) whatever this
+      // list says; the dependencies' versions reach the key through the lockfile (turbo's hashOfExternalDependencies).
     ],
     outputs: [`$TURBO_ROOT$/cache/artifacts/${name}/**`],
     // A cache hit says so in one line instead of replaying an old run's progress and ETAs (\`--output-logs=full\` shows them).
@@ -188,9 +191,9 @@ function stageTask(name: string, datasets: readonly DatasetName[]) {
 
 function turboJson(stages: readonly string[], datasetsOf: Map<string, readonly DatasetName[]>): string {
   const tasks: Record<string, unknown> = {};
-  for (const name of stages) tasks[`@hw1/pipeline#stage:${name}`] = stageTask(name, datasetsOf.get(name)!);
+  for (const name of stages) tasks[stageTask(name).id] = stageTurboTask(name, datasetsOf.get(name)!);
   tasks['@hw1/site#report'] = {
-    dependsOn: stages.map((name) => `@hw1/pipeline#stage:${name}`),
+    dependsOn: stages.map((name) => stageTask(name).id),
     env: ['HW1_ARTIFACTS_DIR', 'HW1_CONFIG_DIR', 'HW1_SITE_OUT', 'HW1_DATA_DIR', 'HW1_FASHION_MNIST_DIR', 'HW1_STRICT', 'HW1_SITE_PDF', 'HW1_MAIN_REPORT'],
     inputs: ['$TURBO_DEFAULT$', '$TURBO_ROOT$/content/report/**', '$TURBO_ROOT$/content/experiments/**', '$TURBO_ROOT$/pipeline/src/**'],
     outputs: ['dist/**'],
@@ -211,12 +214,45 @@ function turboJson(stages: readonly string[], datasetsOf: Map<string, readonly D
   return `${JSON.stringify(turbo, null, 2)}\n`;
 }
 
-function pipelinePackage(stages: readonly string[]): string {
-  const file = join(pipelineRoot, 'package.json');
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> };
-  const kept = Object.entries(pkg.scripts ?? {}).filter(([k]) => !k.startsWith('stage:'));
-  pkg.scripts = Object.fromEntries([...kept, ...[...stages].sort().map((n) => [`stage:${n}`, `node src/bin/stage.ts ${n}`])]);
+interface PackageJson {
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+const pipelinePackageJson = (): PackageJson => JSON.parse(readFileSync(join(pipelineRoot, 'package.json'), 'utf8')) as PackageJson;
+
+/** pipeline/package.json without stage scripts: the stages' tasks are in their own packages. */
+function pipelinePackage(): string {
+  const pkg = pipelinePackageJson();
+  pkg.scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter(([k]) => !k.startsWith('stage:')));
   return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
+/** stages/<name>/package.json: the stage's task, and the pipeline's dependencies (the code it runs imports them). */
+function stagePackage(name: string, pipeline: PackageJson): string {
+  const { package: packageName, dir } = stageTask(name);
+  const pkg = {
+    name: packageName,
+    private: true,
+    description: `The turbo task of stage ${name} (its code: pipeline/src/stages/${name}/), in a package of its own so that no other stage's change reaches its cache key. Written by npm run sync: do not edit.`,
+    type: 'module',
+    scripts: { [`stage:${name}`]: `node ${relative(join(projectRoot, dir), join(sourceRoot, 'bin', 'stage.ts'))} ${name}` },
+    dependencies: pipeline.dependencies ?? {},
+    optionalDependencies: pipeline.optionalDependencies ?? {},
+  };
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
+/** The folder of the stages' packages. */
+export const stagePackagesRoot = join(projectRoot, 'stages');
+
+/** The stage packages on disk that no stage has any more. */
+function goneStagePackages(stages: readonly string[]): DerivedFile[] {
+  if (!existsSync(stagePackagesRoot)) return [];
+  return readdirSync(stagePackagesRoot, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !stages.includes(e.name) && existsSync(join(stagePackagesRoot, e.name, 'package.json')))
+    .map((e) => ({ file: join(stagePackagesRoot, e.name, 'package.json'), text: null }));
 }
 
 /** What the derived files should hold now. */
@@ -234,7 +270,9 @@ export async function derive(): Promise<Derivation> {
     files: [
       { file: join(stagesRoot, 'registry.ts'), text: registryText(stages) },
       { file: join(siteStagesRoot, 'registry.ts'), text: siteRegistryText(stages) },
-      { file: join(pipelineRoot, 'package.json'), text: pipelinePackage(stages) },
+      { file: join(pipelineRoot, 'package.json'), text: pipelinePackage() },
+      ...[...stages].sort().map((name) => ({ file: join(projectRoot, stageTask(name).dir, 'package.json'), text: stagePackage(name, pipelinePackageJson()) })),
+      ...goneStagePackages(stages),
       { file: join(projectRoot, 'turbo.json'), text: turboJson(stages, datasetsOf) },
     ],
   };
@@ -242,5 +280,69 @@ export async function derive(): Promise<Derivation> {
 
 /** The derived files whose content on disk differs from what they should hold. */
 export function stale(files: readonly DerivedFile[]): DerivedFile[] {
-  return files.filter((f) => !existsSync(f.file) || readFileSync(f.file, 'utf8') !== f.text);
+  return files.filter((f) => (f.text === null ? existsSync(f.file) : !existsSync(f.file) || readFileSync(f.file, 'utf8') !== f.text));
+}
+
+/** Writes what `stale` found: a file with its text, or away (with its folder, when that is then empty). */
+export function writeDerived(files: readonly DerivedFile[]): void {
+  for (const f of files) {
+    if (f.text === null) {
+      rmSync(f.file, { force: true });
+      if (readdirSync(dirname(f.file)).length === 0) rmSync(dirname(f.file), { recursive: true });
+    } else {
+      mkdirSync(dirname(f.file), { recursive: true });
+      writeFileSync(f.file, f.text);
+    }
+  }
+}
+
+/** What package-lock.json lacks or has too many of among the stage packages (npm ci refuses a lockfile out of step). */
+export function lockfileDrift(stages: readonly string[]): string[] {
+  const file = join(projectRoot, 'package-lock.json');
+  const lock = JSON.parse(readFileSync(file, 'utf8')) as { packages?: Record<string, { name?: string }> };
+  const listed = Object.keys(lock.packages ?? {}).filter((k) => k.startsWith('stages/'));
+  const wanted = stages.map((n) => stageTask(n).dir);
+  return [
+    ...wanted.filter((d) => lock.packages?.[d]?.name !== stageTask(d.slice('stages/'.length)).package).map((d) => `${d} is not in package-lock.json`),
+    ...listed.filter((d) => !wanted.includes(d)).map((d) => `package-lock.json still lists ${d}`),
+  ];
+}
+
+/**
+ * Brings package-lock.json in step with the stage packages (and their dependencies) without installing
+ * anything: \`npm install --package-lock-only\`, offline (a stage package has no dependency the lockfile lacks).
+ */
+export function syncLockfile(): void {
+  const r = spawnSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`npm install --package-lock-only failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
+}
+
+export interface SyncResult extends Derivation {
+  /** The files written or removed, relative to the project root (package-lock.json among them when it changed). */
+  written: string[];
+}
+
+/** `npm run sync`: writes the derived files that are out of date, and brings package-lock.json in step with the stage packages. */
+export async function sync(): Promise<SyncResult> {
+  const derivation = await derive();
+  const outdated = stale(derivation.files);
+  writeDerived(outdated);
+  const written = outdated.map((f) => relative(projectRoot, f.file));
+  const packagesMoved = written.some((f) => f.startsWith('stages/') || f === 'pipeline/package.json');
+  if (packagesMoved || lockfileDrift(derivation.stages).length) {
+    const before = readFileSync(join(projectRoot, 'package-lock.json'), 'utf8');
+    syncLockfile();
+    if (readFileSync(join(projectRoot, 'package-lock.json'), 'utf8') !== before) written.push('package-lock.json');
+  }
+  return { ...derivation, written };
+}
+
+/** `npm run sync -- --check`: what is out of date, without writing anything. */
+export async function syncCheck(): Promise<{ stages: string[]; warnings: string[]; outdated: string[] }> {
+  const { files, stages, warnings } = await derive();
+  const outdated = [...stale(files).map((f) => relative(projectRoot, f.file)), ...lockfileDrift(stages)];
+  return { stages, warnings, outdated };
 }
