@@ -47,7 +47,12 @@ describe('npm run new-stage', () => {
     }
     expect(readFileSync(join(dir, 'pipeline/src/stages/registry.ts'), 'utf8')).toContain("'toy-stage': toyStage,");
     expect(readFileSync(join(dir, 'site/src/stages/registry.ts'), 'utf8')).toContain("'toy-stage': toyStage,");
-    expect(JSON.parse(readFileSync(join(dir, 'pipeline/package.json'), 'utf8')).scripts['stage:toy-stage']).toBe('node src/bin/stage.ts toy-stage');
+    // Its own package, whose one script is its turbo task, and the lockfile that lists it (npm ci refuses one out of step).
+    expect(JSON.parse(readFileSync(join(dir, 'stages/toy-stage/package.json'), 'utf8')).scripts).toEqual({
+      'stage:toy-stage': 'node ../../pipeline/src/bin/stage.ts toy-stage',
+    });
+    expect(JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).packages['stages/toy-stage'].name).toBe('@hw1/stage-toy-stage');
+    expect(scaffold.stdout).toContain('package-lock.json');
     const check = run(dir, 'sync.ts', ['--check']);
     expect(check.status, check.stderr).toBe(0);
   });
