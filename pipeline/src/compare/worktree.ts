@@ -154,7 +154,7 @@ export function missingLayout(dir: string): string[] {
 /**
  * What `npm ci` installs from a checkout's lockfile, as one string: every package in a node_modules with
  * its version and integrity, links to the checkout's own workspaces left out (a new stage adds one, and
- * each checkout gets links to its own). Unreadable or missing: null, which matches nothing.
+ * each checkout gets links to its own). Unreadable or missing: null.
  */
 export function installedPackages(dir: string): string | null {
   try {
@@ -175,7 +175,8 @@ export function installedPackages(dir: string): string | null {
  * Returns how it was done.
  */
 export async function provideNodeModules(main: string, dir: string, log: (line: string) => void): Promise<'linked' | 'installed'> {
-  if (existsSync(join(main, 'node_modules')) && installedPackages(main) === installedPackages(dir)) {
+  const installed = installedPackages(main);
+  if (existsSync(join(main, 'node_modules')) && installed !== null && installed === installedPackages(dir)) {
     const target = join(dir, 'node_modules');
     // Anything already there came with the commit (a committed link, say): never write through it.
     rmSync(target, { recursive: true, force: true });
