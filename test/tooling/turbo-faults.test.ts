@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../pipeline/src/core/artifact.ts';
+import { stageTask } from '../../pipeline/src/core/stage.ts';
 import { spec } from '../../pipeline/src/stages/minimal-ratio/spec.ts';
 import { root, tempDir, tinyConfig } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
@@ -119,7 +120,7 @@ describe('turbo’s cache', () => {
               try {
                 return (
                   readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/bin/stage.ts\0minimal-ratio') &&
-                  readlinkSync(`/proc/${pid}/cwd`) === join(dir, 'pipeline')
+                  readlinkSync(`/proc/${pid}/cwd`) === join(dir, stageTask('minimal-ratio').dir)
                 );
               } catch {
                 return false;
