@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyChange, checkSite, mustGit, PagesError, prNumber, updateBranch } from '../../site/scripts/pages.ts';
+import { applyChange, checkSite, defaultLimits, mustGit, PagesError, prNumber, updateBranch } from '../../site/scripts/pages.ts';
 import { root, tempDir } from '../helpers/helpers.ts';
 
 const script = join(root, 'site/scripts/pages.ts');
@@ -44,17 +44,25 @@ function repository(): { origin: string; checkout: string } {
   return { origin, checkout };
 }
 
+/** Warnings of the publish step (a site without a history-entry.json gets no History entry): kept, not printed into the test log. */
+const warnings: string[] = [];
+/** applyChange, its warnings kept in \`warnings\`. */
+const apply = (tree: string, change: Parameters<typeof applyChange>[1], open: readonly number[] | null = null) =>
+  applyChange(tree, change, open, defaultLimits, { warn: (line) => warnings.push(line) });
+
 const branchFiles = (origin: string) => mustGit(origin, ['ls-tree', '-r', '--name-only', 'gh-pages']).split('\n').sort();
 const fileAt = (origin: string, path: string) => mustGit(origin, ['show', `gh-pages:${path}`]);
 
 describe('the published tree', () => {
   it('keeps the previews when main’s report is replaced, and lists them', () => {
     const t = tempDir();
-    applyChange(t, { kind: 'main', site: site('main 1') });
-    applyChange(t, { kind: 'preview', number: 7, site: site('pr 7') });
-    applyChange(t, { kind: 'preview', number: 12, site: site('pr 12') });
+    apply(t, { kind: 'main', site: site('main 1') });
+    apply(t, { kind: 'preview', number: 7, site: site('pr 7') });
+    apply(t, { kind: 'preview', number: 12, site: site('pr 12') });
     writeFileSync(join(t, 'stale.html'), 'from an older main');
-    applyChange(t, { kind: 'main', site: site('main 2') });
+    apply(t, { kind: 'main', site: site('main 2') });
+    // These sites carry no build summary: said, and the History gets no entry.
+    expect(warnings.at(-1)).toMatch(/has no history-entry\.json .*: the history gets no entry for it$/);
     expect(tree(t)).toEqual([
       '.nojekyll',
       '_astro/katex.css',
@@ -78,13 +86,13 @@ describe('the published tree', () => {
 
   it('takes a preview down, prunes those of closed pull requests, and drops the list when none is left', () => {
     const t = tempDir();
-    applyChange(t, { kind: 'main', site: site('main') });
-    for (const n of [3, 4, 5]) applyChange(t, { kind: 'preview', number: n, site: site(`pr ${n}`) });
-    expect(applyChange(t, { kind: 'remove', number: 4 })).toBe('preview of pull request #4 removed');
+    apply(t, { kind: 'main', site: site('main') });
+    for (const n of [3, 4, 5]) apply(t, { kind: 'preview', number: n, site: site(`pr ${n}`) });
+    expect(apply(t, { kind: 'remove', number: 4 })).toBe('preview of pull request #4 removed');
     expect(readdirSync(join(t, 'pr')).sort()).toEqual(['3', '5', 'index.html']);
-    expect(applyChange(t, { kind: 'main', site: site('main') }, [5])).toMatch(/previews of closed pull requests removed: #3/);
+    expect(apply(t, { kind: 'main', site: site('main') }, [5])).toMatch(/previews of closed pull requests removed: #3/);
     expect(readdirSync(join(t, 'pr')).sort()).toEqual(['5', 'index.html']);
-    applyChange(t, { kind: 'remove', number: 5 });
+    apply(t, { kind: 'remove', number: 5 });
     expect(existsSync(join(t, 'pr'))).toBe(false);
   });
 
@@ -113,10 +121,10 @@ describe('the published tree', () => {
     const withPr = site('x');
     mkdirSync(join(withPr, 'pr'));
     writeFileSync(join(withPr, 'pr/x.html'), '');
-    expect(() => applyChange(tempDir(), { kind: 'main', site: withPr })).toThrow(/holds a pr\/ entry/);
+    expect(() => apply(tempDir(), { kind: 'main', site: withPr })).toThrow(/holds a pr\/ entry/);
     // Nothing written where the site was refused.
     const t = tempDir();
-    expect(() => applyChange(t, { kind: 'preview', number: 9, site: withLink })).toThrow(PagesError);
+    expect(() => apply(t, { kind: 'preview', number: 9, site: withLink })).toThrow(PagesError);
     expect(readdirSync(t)).toEqual([]);
   });
 
