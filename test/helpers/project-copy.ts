@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { provideNodeModules } from '../../pipeline/src/compare/worktree.ts';
+import { stageOfTask } from '../../pipeline/src/core/stage.ts';
 import { root, tempDir } from './helpers.ts';
 
 const TRACKED = [
@@ -98,7 +99,7 @@ export function turboHashes(dir: string, env: NodeJS.ProcessEnv = {}): Record<st
 export function changedStages(before: Record<string, string>, after: Record<string, string>): string[] {
   const ids = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...ids]
-    .filter((id) => id.includes('#stage:') && before[id] !== after[id])
-    .map((id) => id.slice(id.indexOf('#stage:') + 7))
+    .filter((id) => stageOfTask(id) !== undefined && before[id] !== after[id])
+    .map((id) => stageOfTask(id)!)
     .sort();
 }

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestSummary, type TaskSummary } from '../../pipeline/src/compare/diff.ts';
+import { stageOfTask } from '../../pipeline/src/core/stage.ts';
 import { root, stageList, tempDir, tinyConfig, tmpfs } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
 import { tinyConfigs, tinyTrainOnTasks } from '../helpers/tiny-configs.ts';
@@ -104,12 +105,13 @@ describe('a remote turbo cache shared between machines', () => {
     return { status: r.status, out: r.stdout + r.stderr, summary: latestSummary(dir)! };
   };
   const data = (dir: string, stage: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'cache/artifacts', stage, 'artifact.json'), 'utf8')).data);
-  /** Where each task's result came from, by the part of its id after `marker` (the stages by name; '@hw1/site#': the report). */
-  const sources = (summary: { tasks: TaskSummary[] }, marker = '#stage:') =>
+  /** Where each stage's result came from, by stage name; with `site`, the site's tasks' by task name. */
+  const sources = (summary: { tasks: TaskSummary[] }, site = false) =>
     Object.fromEntries(
-      summary.tasks
-        .filter((t) => t.taskId.includes(marker))
-        .map((t) => [t.taskId.slice(t.taskId.indexOf(marker) + marker.length), t.cache.source ?? t.cache.status]),
+      summary.tasks.flatMap((t) => {
+        const name = site ? /^@hw1\/site#(.+)$/.exec(t.taskId)?.[1] : stageOfTask(t.taskId);
+        return name ? [[name, t.cache.source ?? t.cache.status]] : [];
+      }),
     );
 
   let runners: string[];
@@ -155,7 +157,7 @@ describe('a remote turbo cache shared between machines', () => {
     const fourth = await machine();
     const again = turbo(fourth, ['run', 'report'], remote('t1'));
     expect(again.status, again.out).toBe(0);
-    expect(sources(again.summary, '@hw1/site#')).toEqual({ report: 'REMOTE' });
+    expect(sources(again.summary, true)).toEqual({ report: 'REMOTE' });
   }, 900_000);
 
   it('recomputes an entry altered on the server, and says so', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Comparison, compareStage, inputLines, toMarkdown, toText } from '../../pipeline/src/compare/comparison.ts';
 import { configFieldChanges, configLeaves, stageCodeChanges } from '../../pipeline/src/compare/inputs.ts';
-import { stageTask } from '../../pipeline/src/core/stage.ts';
+import { stageOfTask, stageTask, stageTaskIds } from '../../pipeline/src/core/stage.ts';
 import { tempDir } from '../helpers/helpers.ts';
 
 describe('what the inputs changed', () => {
@@ -60,6 +60,14 @@ describe('what the inputs changed', () => {
       { file: 'src/new.ts', change: 'added' },
       { file: 'src/runtime/deep/k.ts', change: 'changed' },
     ]);
+  });
+
+  it('reads the stage off a task id in either layout, and nothing off another task', () => {
+    expect(stageOfTask(stageTask('minimal-ratio').id)).toBe('minimal-ratio');
+    expect(stageOfTask('@hw1/pipeline#stage:minimal-ratio')).toBe('minimal-ratio');
+    expect(stageOfTask('stage:minimal-ratio')).toBe('minimal-ratio');
+    expect(stageOfTask('@hw1/site#report')).toBeUndefined();
+    expect(stageTaskIds('x').map(stageOfTask)).toEqual(['x', 'x', 'x']);
   });
 
   it('says them in the Markdown and the terminal summary', () => {

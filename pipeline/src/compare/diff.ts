@@ -18,7 +18,7 @@ import { duration } from '../core/format.ts';
 import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
-import { stageTask } from '../core/stage.ts';
+import { stageOfTask, stageTask } from '../core/stage.ts';
 import { specs } from '../stages/registry.ts';
 import { type Comparison, compareStage, orderStages, type ReportChanges, reportChangesSchema, type SideInput, toMarkdown, toText } from './comparison.ts';
 import { stageCodeChanges, stageConfigChanges } from './inputs.ts';
@@ -65,14 +65,11 @@ export interface SideResult {
   tasks: Map<string, TaskSummary>;
 }
 
-/** A stage task's id in a turbo.json: in its own package (@hw1/stage-<name>), in @hw1/pipeline (older commits), or bare. */
-const STAGE_TASK = /^(?:@hw1\/[a-z0-9-]+#)?stage:(.+)$/;
-
 /** The stages a checkout has: its turbo.json's `stage:<name>` tasks, titled by this checkout's registry where it knows them. */
 export function stagesOf(dir: string): Array<{ name: string; title: string }> {
   const turbo = JSON.parse(readFileSync(join(dir, 'turbo.json'), 'utf8')) as { tasks?: Record<string, unknown> };
   return Object.keys(turbo.tasks ?? {}).flatMap((task) => {
-    const name = STAGE_TASK.exec(task)?.[1];
+    const name = stageOfTask(task);
     if (!name) return [];
     const spec = (specs as Record<string, { title: string } | undefined>)[name];
     return [{ name, title: spec?.title ?? name }];
@@ -176,7 +173,7 @@ async function prepareSide(side: SideName, rev: string | null, commit: string, l
   log.info(`${side}: turbo run ${stages.length} stages (profile ${profile})`);
   const r = await runProcess(turbo, args, { cwd: dir, env: sideEnv(profile), onLine: (l) => process.stderr.write(`[${side}] ${l}\n`) });
   const summary = latestSummary(dir);
-  const tasks = new Map((summary?.tasks ?? []).map((t) => [t.taskId.replace(STAGE_TASK, '$1'), t]));
+  const tasks = new Map((summary?.tasks ?? []).map((t) => [stageOfTask(t.taskId) ?? t.taskId, t]));
   if (r.code !== 0) {
     const failed = stages.filter((s) => {
       const code = tasks.get(s.name)?.execution?.exitCode;

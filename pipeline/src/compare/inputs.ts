@@ -69,7 +69,9 @@ export function stageCodeFiles(dir: string, stage: string): string[] {
   const text = readOrNull(join(dir, 'turbo.json'));
   if (!text) return [];
   const tasks = (JSON.parse(text) as { tasks?: Record<string, { inputs?: string[] }> }).tasks ?? {};
-  const task = [...stageTaskIds(stage), `stage:${stage}`].map((id) => tasks[id]).find(Boolean);
+  const task = stageTaskIds(stage)
+    .map((id) => tasks[id])
+    .find(Boolean);
   const pipeline = '$TURBO_ROOT$/pipeline/';
   return (task?.inputs ?? []).flatMap((input) => {
     const f = input.startsWith(pipeline) ? input.slice(pipeline.length) : input;

@@ -52,7 +52,12 @@ export const stageTask = (name: string) => ({
 });
 
 /** The task ids a checkout may use for a stage, newest layout first: older commits ran every stage in @hw1/pipeline. */
-export const stageTaskIds = (name: string): string[] => [stageTask(name).id, `@hw1/pipeline#stage:${name}`];
+export const stageTaskIds = (name: string): string[] => [stageTask(name).id, `@hw1/pipeline#stage:${name}`, `stage:${name}`];
+
+/** The stage a turbo task id names, in any of those layouts (\`@hw1/stage-<name>#stage:<name>\`, \`@hw1/pipeline#stage:<name>\`, \`stage:<name>\`); undefined for another task. */
+export function stageOfTask(id: string): string | undefined {
+  return /^(?:@hw1\/[a-z0-9-]+#)?stage:(.+)$/.exec(id)?.[1];
+}
 
 /** What a backend is called and how it runs, as every manifest records it. */
 export interface BackendInfo {
