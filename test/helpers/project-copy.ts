@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { provideNodeModules } from '../../pipeline/src/compare/worktree.ts';
-import { stageOfTask } from '../../pipeline/src/core/stage.ts';
+import { stageOfTask } from '../../pipeline/src/core/stage-task.ts';
 import { root, tempDir } from './helpers.ts';
 
 const TRACKED = [

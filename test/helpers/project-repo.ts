@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { stageTask } from '../../pipeline/src/core/stage.ts';
+import { stageTask } from '../../pipeline/src/core/stage-task.ts';
 import { root, tempDir } from './helpers.ts';
 
 /** The stages the repository keeps, and their tiny quick profiles. */

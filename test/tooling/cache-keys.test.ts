@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashJson, importClosure, stageCode, stageCodeHash } from '../../pipeline/src/core/hash.ts';
 import { stageFile } from '../../pipeline/src/core/paths.ts';
-import { stageTask } from '../../pipeline/src/core/stage.ts';
+import { stageTask } from '../../pipeline/src/core/stage-task.ts';
 import { datasetEnv } from '../../pipeline/src/data/datasets.ts';
 import { root, stageList } from '../helpers/helpers.ts';
 

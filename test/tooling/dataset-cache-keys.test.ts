@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stageTask } from '../../pipeline/src/core/stage.ts';
+import { stageTask } from '../../pipeline/src/core/stage-task.ts';
 import { linkDatasets } from '../../pipeline/src/data/links.ts';
 import { tempDir } from '../helpers/helpers.ts';
 import { keysProject, turboHashes } from '../helpers/project-copy.ts';

@@ -19,11 +19,11 @@ describe('what is in a stage’s key', () => {
     for (const { name } of stageList) expect(code(name).includes('pipeline/src/analysis/hessian.ts'), name).toBe(name === 'flatness-sensitivity');
   });
 
-  it('no formatter, progress output, command line, diff tooling, registry, metrics or site code', () => {
+  it('no formatter, progress output, command line, diff tooling, task naming, registry, metrics or site code', () => {
     for (const { name } of stageList) {
       const files = code(name);
       const presentational = files.filter((f) =>
-        /core\/(format|progress)\.ts$|\/bin\/|\/compare\/|\/tooling\/|\/bench\/|stages\/(registry|index)\.ts$|\/metrics\.ts$|^site\//.test(f),
+        /core\/(format|progress|stage-task)\.ts$|\/bin\/|\/compare\/|\/tooling\/|\/bench\/|stages\/(registry|index)\.ts$|\/metrics\.ts$|^site\//.test(f),
       );
       expect(presentational, name).toEqual([]);
       // The runner and the stage's own folder are in it.

@@ -9,7 +9,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stageTask } from '../../pipeline/src/core/stage.ts';
+import { stageTask } from '../../pipeline/src/core/stage-task.ts';
 import { quickArtifacts, root, stageList } from '../helpers/helpers.ts';
 import { changedStages, projectCopy, turboHashes } from '../helpers/project-copy.ts';
 

@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestSummary, type TaskSummary } from '../../pipeline/src/compare/diff.ts';
-import { stageOfTask } from '../../pipeline/src/core/stage.ts';
+import { stageOfTask } from '../../pipeline/src/core/stage-task.ts';
 import { root, stageList, tempDir, tinyConfig, tmpfs } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';
 import { tinyConfigs, tinyTrainOnTasks } from '../helpers/tiny-configs.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../pipeline/src/core/artifact.ts';
-import { stageTask } from '../../pipeline/src/core/stage.ts';
+import { stageTask } from '../../pipeline/src/core/stage-task.ts';
 import { spec } from '../../pipeline/src/stages/minimal-ratio/spec.ts';
 import { root, tempDir, tinyConfig } from '../helpers/helpers.ts';
 import { projectCopy } from '../helpers/project-copy.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Comparison, compareStage, inputLines, toMarkdown, toText } from '../../pipeline/src/compare/comparison.ts';
 import { configFieldChanges, configLeaves, stageCodeChanges } from '../../pipeline/src/compare/inputs.ts';
-import { stageOfTask, stageTask, stageTaskIds } from '../../pipeline/src/core/stage.ts';
+import { stageOfTask, stageTask, stageTaskIds } from '../../pipeline/src/core/stage-task.ts';
 import { tempDir } from '../helpers/helpers.ts';
 
 describe('what the inputs changed', () => {

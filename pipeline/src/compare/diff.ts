@@ -18,7 +18,7 @@ import { duration } from '../core/format.ts';
 import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
-import { stageOfTask, stageTask } from '../core/stage.ts';
+import { stageOfTask, stageTask } from '../core/stage-task.ts';
 import { specs } from '../stages/registry.ts';
 import { type Comparison, compareStage, orderStages, type ReportChanges, reportChangesSchema, type SideInput, toMarkdown, toText } from './comparison.ts';
 import { stageCodeChanges, stageConfigChanges } from './inputs.ts';

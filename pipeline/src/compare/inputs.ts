@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { stageTaskIds } from '../core/stage.ts';
+import { stageTaskIds } from '../core/stage-task.ts';
 import type { FieldChange, FileChange } from './comparison.ts';
 
 /** Leaves of a config as path → value text; a list of plain values is one leaf ([16, 16, 15]). */

@@ -36,29 +36,6 @@ export interface StageSpec<C extends z.ZodType = z.ZodType, D extends z.ZodType 
 /** A stage's name: its folder, config file and turbo task. Lower-case words of letters and digits joined by single dashes. */
 export const STAGE_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
-/**
- * A stage's turbo task: the script \`stage:<name>\` of its own workspace package, stages/<name>/ (written by
- * \`npm run sync\`). turbo hashes a task's package.json into its key whatever the inputs say, so each stage
- * has a package.json of its own: adding a stage, or editing pipeline/package.json, leaves every other
- * stage's key alone.
- */
-export const stageTask = (name: string) => ({
-  /** The workspace package. */
-  package: `@hw1/stage-${name}`,
-  /** Its folder, relative to the project root. */
-  dir: `stages/${name}`,
-  /** turbo's task id, as in turbo.json and its run summaries. */
-  id: `@hw1/stage-${name}#stage:${name}`,
-});
-
-/** The task ids a checkout may use for a stage, newest layout first: older commits ran every stage in @hw1/pipeline. */
-export const stageTaskIds = (name: string): string[] => [stageTask(name).id, `@hw1/pipeline#stage:${name}`, `stage:${name}`];
-
-/** The stage a turbo task id names, in any of those layouts (\`@hw1/stage-<name>#stage:<name>\`, \`@hw1/pipeline#stage:<name>\`, \`stage:<name>\`); undefined for another task. */
-export function stageOfTask(id: string): string | undefined {
-  return /^(?:@hw1\/[a-z0-9-]+#)?stage:(.+)$/.exec(id)?.[1];
-}
-
 /** What a backend is called and how it runs, as every manifest records it. */
 export interface BackendInfo {
   /** `wasm+onednn`: the wasm backend with the native kernels of pipeline/native (convolutions, products, fused steps). */

@@ -7,7 +7,7 @@
  * - site/src/stages/registry.ts: every stage's site view (site/src/stages/<stage>.ts),
  *   so the pages' props know each check's name and outcomes as types;
  * - stages/<name>/package.json: each stage's own workspace package, whose one
- *   script `stage:<name>` is the stage's turbo task (core/stage.ts stageTask),
+ *   script `stage:<name>` is the stage's turbo task (core/stage-task.ts stageTask),
  *   with the pipeline's dependencies, so their versions are in its key;
  * - turbo.json: one task per stage whose inputs are exactly the code it runs
  *   (core/hash.ts stageCode, as folder globs where a whole folder is in it),
@@ -22,7 +22,8 @@ import { parse } from 'yaml';
 import { InputError } from '../core/errors.ts';
 import { stageCode } from '../core/hash.ts';
 import { pipelineRoot, projectRoot, sourceRoot, stageFile, stagesRoot } from '../core/paths.ts';
-import { STAGE_NAME, type StageSpec, stageTask } from '../core/stage.ts';
+import { STAGE_NAME, type StageSpec } from '../core/stage.ts';
+import { stageTask } from '../core/stage-task.ts';
 import { type DatasetName, datasetEnv, datasetNames } from '../data/datasets.ts';
 
 export interface DerivedFile {
