@@ -300,13 +300,31 @@ export function writeDerived(files: readonly DerivedFile[]): void {
 /** What package-lock.json lacks or has too many of among the stage packages (npm ci refuses a lockfile out of step). */
 export function lockfileDrift(stages: readonly string[]): string[] {
   const file = join(projectRoot, 'package-lock.json');
-  const lock = JSON.parse(readFileSync(file, 'utf8')) as { packages?: Record<string, { name?: string }> };
-  const listed = Object.keys(lock.packages ?? {}).filter((k) => k.startsWith('stages/'));
+  let lock: { packages?: Record<string, PackageJson & { name?: string }> };
+  try {
+    lock = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return [`package-lock.json cannot be read (${(err as Error).message})`];
+  }
+  const packages = lock.packages ?? {};
+  const pipeline = pipelinePackageJson();
+  const same = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
+    JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+  const unlisted: string[] = [];
+  const otherDependencies: string[] = [];
+  for (const name of stages) {
+    const { dir, package: packageName } = stageTask(name);
+    const entry = packages[dir];
+    if (entry?.name !== packageName) unlisted.push(dir);
+    else if (!same(entry.dependencies, pipeline.dependencies) || !same(entry.optionalDependencies, pipeline.optionalDependencies)) otherDependencies.push(dir);
+  }
   const wanted = stages.map((n) => stageTask(n).dir);
+  const gone = Object.keys(packages).filter((dir) => dir.startsWith('stages/') && !wanted.includes(dir));
   return [
-    ...wanted.filter((d) => lock.packages?.[d]?.name !== stageTask(d.slice('stages/'.length)).package).map((d) => `${d} is not in package-lock.json`),
-    ...listed.filter((d) => !wanted.includes(d)).map((d) => `package-lock.json still lists ${d}`),
-  ];
+    unlisted.length ? `package-lock.json does not list ${unlisted.join(', ')}` : '',
+    otherDependencies.length ? `package-lock.json gives ${otherDependencies.join(', ')} other dependencies than pipeline/package.json has` : '',
+    gone.length ? `package-lock.json still lists ${gone.join(', ')}` : '',
+  ].filter(Boolean);
 }
 
 /**
@@ -318,7 +336,16 @@ export function syncLockfile(): void {
     cwd: projectRoot,
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`npm install --package-lock-only failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
+  // npm's own words, without the line that points at its debug log.
+  const why =
+    `${r.stderr}\n${r.stdout}`
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !/complete log of this run/.test(l)) ?? 'no message';
+  if (r.status !== 0)
+    throw new InputError(
+      `package-lock.json could not be brought in step with the stage packages offline (npm install --package-lock-only --offline, exit ${r.status}: ${why}); run \`npm install\`, then \`npm run sync -- --check\``,
+    );
 }
 
 export interface SyncResult extends Derivation {
