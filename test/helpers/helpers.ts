@@ -2,7 +2,7 @@
  * Shared test plumbing: temp dirs, configs edited as YAML, running the stage
  * CLI and building the site as a user would.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -280,3 +280,10 @@ export function expectConfigError(stage: string, config: string, message: RegExp
   expect(r.stdout).not.toMatch(/run 1\//);
   expect(existsSync(join(artifacts, stage))).toBe(false);
 }
+
+/** git in `repo` as a test runs it: a fixed author, no signing; its output trimmed (throws with git's message on failure). */
+export const git = (repo: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim();

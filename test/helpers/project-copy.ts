@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { provideNodeModules } from '../../pipeline/src/compare/worktree.ts';
 import { stageOfTask } from '../../pipeline/src/core/stage-task.ts';
-import { root, tempDir } from './helpers.ts';
+import { git, root, tempDir } from './helpers.ts';
 
 const TRACKED = [
   '.gitignore',
@@ -34,16 +34,9 @@ const SKIP = /\/(node_modules|dist|dist-compare|\.astro|\.turbo)(\/|$)/;
 
 /** Makes `dir` a git repository whose one commit holds everything its .gitignore lets in. */
 function commitAll(dir: string): void {
-  const git = (...args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${dir}:\n${r.stderr}`);
-  };
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'the project as copied');
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'the project as copied');
 }
 
 /**

@@ -10,7 +10,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync,
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { stageTask } from '../../pipeline/src/core/stage-task.ts';
-import { root, tempDir } from './helpers.ts';
+import { git, root, tempDir } from './helpers.ts';
 
 /** The stages the repository keeps, and their tiny quick profiles. */
 export const TINY: Record<string, Record<string, unknown>> = {
@@ -18,12 +18,6 @@ export const TINY: Record<string, Record<string, unknown>> = {
   'minimal-ratio': { runs: 2, phase1: { epochs: 100 }, phase2: { maxSteps: 20 } },
 };
 const STAGES = Object.keys(TINY);
-
-export const git = (repo: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-  }).trim();
 
 /** Sets a stage's quick profile in the repository's config. */
 export function setQuick(repo: string, stage: string, quick: object): void {

@@ -1,8 +1,9 @@
 /** npm run sync (tooling/sync.ts): the files derived from the stage folders are committed as derived. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stageTask } from '../../pipeline/src/core/stage-task.ts';
 import { derive, stageFolders, syncCheck } from '../../pipeline/src/tooling/sync.ts';
 import { root, stageList } from '../helpers/helpers.ts';
 import { keysProject } from '../helpers/project-copy.ts';
@@ -51,5 +52,25 @@ describe('npm run sync', () => {
     // A lockfile that does not parse is named too.
     writeFileSync(join(dir, 'package-lock.json'), '{ broken');
     expect(sync('--check').stderr).toMatch(/out of date: package-lock\.json cannot be read \(/);
+  });
+
+  it('takes a removed stage out of turbo.json, the lockfile and stages/ (its folder whole, logs and all)', () => {
+    const dir = keysProject(['site/src']);
+    const page = join(dir, 'content/report/1-3-generalization.mdx');
+    writeFileSync(page, readFileSync(page, 'utf8').replace(', flatness-sensitivity]', ']'));
+    rmSync(join(dir, 'pipeline/src/stages/flatness-sensitivity'), { recursive: true });
+    rmSync(join(dir, 'site/src/stages/flatness-sensitivity.ts'));
+    // What running it through turbo leaves beside its package.json.
+    mkdirSync(join(dir, 'stages/flatness-sensitivity/.turbo'));
+    writeFileSync(join(dir, 'stages/flatness-sensitivity/.turbo/turbo-stage:flatness-sensitivity.log'), 'a log\n');
+    const r = spawnSync(process.execPath, [join(dir, 'pipeline/src/bin/sync.ts')], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^sync: 7 stages .*; wrote .*stages\/flatness-sensitivity\/package\.json.*, package-lock\.json\n$/);
+    expect(existsSync(join(dir, 'stages/flatness-sensitivity'))).toBe(false);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'turbo.json'), 'utf8')).tasks)).not.toContain(stageTask('flatness-sensitivity').id);
+    const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
+    expect(Object.keys(lock.packages).filter((k) => k.includes('flatness-sensitivity'))).toEqual([]);
+    const check = spawnSync(process.execPath, [join(dir, 'pipeline/src/bin/sync.ts'), '--check'], { cwd: dir, encoding: 'utf8' });
+    expect(check.stdout).toBe('sync: up to date (7 stages)\n');
   });
 });

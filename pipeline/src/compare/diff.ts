@@ -18,7 +18,7 @@ import { duration } from '../core/format.ts';
 import { checkOutputDir, replaceOutputDir } from '../core/output-dir.ts';
 import { artifactPath, projectRoot } from '../core/paths.ts';
 import type { Logger } from '../core/progress.ts';
-import { stageOfTask, stageTask } from '../core/stage-task.ts';
+import { stageOfTask, stageTaskLayouts } from '../core/stage-task.ts';
 import { specs } from '../stages/registry.ts';
 import { type Comparison, compareStage, orderStages, type ReportChanges, reportChangesSchema, type SideInput, toMarkdown, toText } from './comparison.ts';
 import { stageCodeChanges, stageConfigChanges } from './inputs.ts';
@@ -104,13 +104,10 @@ export function latestSummary(dir: string): { tasks: TaskSummary[] } | null {
  */
 function logTail(dir: string, stage: string, fallback: string[]): string {
   // The stage's package: stages/<name>/, or pipeline/ in commits that ran every stage there.
-  const packages = [
-    { dir: stageTask(stage).dir, name: stageTask(stage).package },
-    { dir: 'pipeline', name: '@hw1/pipeline' },
-  ];
+  const packages = stageTaskLayouts(stage);
   const file = packages.map((p) => join(dir, p.dir, '.turbo', `turbo-stage:${stage}.log`)).find((f) => existsSync(f));
   // turbo's own output prefixes the task's lines with "<package>:stage:<name>: "; its log file does not.
-  const prefixes = packages.map((p) => `${p.name}:stage:${stage}: `);
+  const prefixes = packages.map((p) => `${p.package}:stage:${stage}: `);
   const lines = file ? readFileSync(file, 'utf8').split('\n') : fallback.flatMap((l) => prefixes.filter((p) => l.startsWith(p)).map((p) => l.slice(p.length)));
   return lines
     .filter((l) => l.trim() && !/^\s*(npm (error|ERR!|warn|notice)\b|> \S+@\S+ \S+|> node )/.test(l))

@@ -19,8 +19,14 @@ export const stageTask = (name: string) => ({
   id: `@hw1/stage-${name}#stage:${name}`,
 });
 
-/** The task ids a checkout may use for a stage, newest layout first: older commits ran every stage in @hw1/pipeline. */
-export const stageTaskIds = (name: string): string[] => [stageTask(name).id, `@hw1/pipeline#stage:${name}`, `stage:${name}`];
+/** Where a checkout may have a stage's task, newest layout first: older commits ran every stage in @hw1/pipeline. */
+export const stageTaskLayouts = (name: string): Array<ReturnType<typeof stageTask>> => [
+  stageTask(name),
+  { package: '@hw1/pipeline', dir: 'pipeline', id: `@hw1/pipeline#stage:${name}` },
+];
+
+/** The task ids a checkout's turbo.json may give a stage: those of its layouts, or the bare task name. */
+export const stageTaskIds = (name: string): string[] => [...stageTaskLayouts(name).map((l) => l.id), `stage:${name}`];
 
 /** The stage a turbo task id names, in any of those layouts (`@hw1/stage-<name>#stage:<name>`, `@hw1/pipeline#stage:<name>`, `stage:<name>`); undefined for another task. */
 export function stageOfTask(id: string): string | undefined {

@@ -224,8 +224,8 @@ interface PackageJson {
 const pipelinePackageJson = (): PackageJson => JSON.parse(readFileSync(join(pipelineRoot, 'package.json'), 'utf8')) as PackageJson;
 
 /** pipeline/package.json without stage scripts: the stages' tasks are in their own packages. */
-function pipelinePackage(): string {
-  const pkg = pipelinePackageJson();
+function pipelinePackage(pipeline: PackageJson): string {
+  const pkg = structuredClone(pipeline);
   pkg.scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter(([k]) => !k.startsWith('stage:')));
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -248,7 +248,7 @@ function stagePackage(name: string, pipeline: PackageJson): string {
 /** The folder of the stages' packages. */
 export const stagePackagesRoot = join(projectRoot, 'stages');
 
-/** The stage packages on disk that no stage has any more. */
+/** The stage packages on disk that no stage has any more (their folders go whole: npm and turbo left only logs there). */
 function goneStagePackages(stages: readonly string[]): DerivedFile[] {
   if (!existsSync(stagePackagesRoot)) return [];
   return readdirSync(stagePackagesRoot, { withFileTypes: true })
@@ -265,14 +265,15 @@ export async function derive(): Promise<Derivation> {
   for (const name of stages)
     if (!existsSync(join(siteStagesRoot, `${name}.ts`)))
       throw new InputError(`stage "${name}" has no site view: site/src/stages/${name}.ts (its figures, facts and checks; npm run new-stage writes one)`);
+  const pipeline = pipelinePackageJson();
   return {
     stages,
     warnings,
     files: [
       { file: join(stagesRoot, 'registry.ts'), text: registryText(stages) },
       { file: join(siteStagesRoot, 'registry.ts'), text: siteRegistryText(stages) },
-      { file: join(pipelineRoot, 'package.json'), text: pipelinePackage() },
-      ...[...stages].sort().map((name) => ({ file: join(projectRoot, stageTask(name).dir, 'package.json'), text: stagePackage(name, pipelinePackageJson()) })),
+      { file: join(pipelineRoot, 'package.json'), text: pipelinePackage(pipeline) },
+      ...[...stages].sort().map((name) => ({ file: join(projectRoot, stageTask(name).dir, 'package.json'), text: stagePackage(name, pipeline) })),
       ...goneStagePackages(stages),
       { file: join(projectRoot, 'turbo.json'), text: turboJson(stages, datasetsOf) },
     ],
@@ -284,13 +285,11 @@ export function stale(files: readonly DerivedFile[]): DerivedFile[] {
   return files.filter((f) => (f.text === null ? existsSync(f.file) : !existsSync(f.file) || readFileSync(f.file, 'utf8') !== f.text));
 }
 
-/** Writes what `stale` found: a file with its text, or away (with its folder, when that is then empty). */
+/** Writes what `stale` found: a file with its text, or away with its folder (a gone stage's package). */
 export function writeDerived(files: readonly DerivedFile[]): void {
   for (const f of files) {
-    if (f.text === null) {
-      rmSync(f.file, { force: true });
-      if (readdirSync(dirname(f.file)).length === 0) rmSync(dirname(f.file), { recursive: true });
-    } else {
+    if (f.text === null) rmSync(dirname(f.file), { recursive: true, force: true });
+    else {
       mkdirSync(dirname(f.file), { recursive: true });
       writeFileSync(f.file, f.text);
     }
@@ -319,7 +318,7 @@ export function lockfileDrift(stages: readonly string[]): string[] {
     else if (!same(entry.dependencies, pipeline.dependencies) || !same(entry.optionalDependencies, pipeline.optionalDependencies)) otherDependencies.push(dir);
   }
   const wanted = stages.map((n) => stageTask(n).dir);
-  const gone = Object.keys(packages).filter((dir) => dir.startsWith('stages/') && !wanted.includes(dir));
+  const gone = Object.keys(packages).filter((dir) => /^stages\/[^/]+$/.test(dir) && !wanted.includes(dir));
   return [
     unlisted.length ? `package-lock.json does not list ${unlisted.join(', ')}` : '',
     otherDependencies.length ? `package-lock.json gives ${otherDependencies.join(', ')} other dependencies than pipeline/package.json has` : '',
@@ -329,7 +328,7 @@ export function lockfileDrift(stages: readonly string[]): string[] {
 
 /**
  * Brings package-lock.json in step with the stage packages (and their dependencies) without installing
- * anything: \`npm install --package-lock-only\`, offline (a stage package has no dependency the lockfile lacks).
+ * anything: `npm install --package-lock-only`, offline (a stage package has no dependency the lockfile lacks).
  */
 export function syncLockfile(): void {
   const r = spawnSync('npm', ['install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
@@ -359,11 +358,10 @@ export async function sync(): Promise<SyncResult> {
   const outdated = stale(derivation.files);
   writeDerived(outdated);
   const written = outdated.map((f) => relative(projectRoot, f.file));
-  const packagesMoved = written.some((f) => f.startsWith('stages/') || f === 'pipeline/package.json');
-  if (packagesMoved || lockfileDrift(derivation.stages).length) {
-    const before = readFileSync(join(projectRoot, 'package-lock.json'), 'utf8');
+  // The lockfile follows the stage packages just written: what lockfileDrift finds is all npm ci would refuse.
+  if (lockfileDrift(derivation.stages).length) {
     syncLockfile();
-    if (readFileSync(join(projectRoot, 'package-lock.json'), 'utf8') !== before) written.push('package-lock.json');
+    written.push('package-lock.json');
   }
   return { ...derivation, written };
 }
